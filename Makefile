@@ -1,0 +1,64 @@
+# iommu-lockcheck: build a lockdep kernel with the IOMMU patch under test,
+# boot it in QEMU, run fake_iommu + harness scenarios, print a verdict.
+#
+#   make run      A/B verdict: vanilla vs seed-v3 on Linux 6.12 (default)
+#   make check    the whole test suite (what CI runs)
+#   make shell    boot the VM with the modules and a shell on this terminal
+#   make modules KDIR=/lib/modules/$(uname -r)/build   for your own test VM
+#
+# Variables: KVER (6.12|7.3), VARIANT (a patches/ directory), PATCHES (your
+# own series directory), KSRC (your kernel tree), FLAVOUR, CACHE,
+# SCENARIOS, KDUMP (1|0), VM_TIMEOUT (seconds).
+
+KVER ?= 6.12
+KDUMP ?= 1
+VM_TIMEOUT ?= 600
+export KVER KSRC VARIANT PATCHES FLAVOUR CACHE KDUMP VM_TIMEOUT SCENARIOS RESULTS
+
+ifneq ($(KSRC),)
+COLUMNS ?= ksrc
+else ifneq ($(PATCHES),)
+COLUMNS ?= $(KVER):@$(abspath $(PATCHES))
+else ifneq ($(VARIANT),)
+COLUMNS ?= $(KVER):$(VARIANT)
+else
+COLUMNS ?= 6.12:vanilla 6.12:seed-v3
+endif
+
+SPLATSCAN := tools/splatscan/splatscan
+
+.PHONY: all deps tools run check shell modules clean distclean
+
+all: tools
+
+deps:
+	@sh tools/deps.sh
+
+tools: deps
+	@$(MAKE) -s -C tools/splatscan
+
+run: tools
+	@dirs=$$(sh tools/run.sh $(COLUMNS)) && sh tools/verdict.sh $$dirs
+
+check: tools
+	@$(MAKE) -s -C tools/splatscan check
+	@sh tools/tests/run-all.sh
+	@$(MAKE) -s run
+
+shell: tools
+	@kout=$$(sh tools/kernel.sh) && mod=$$(sh tools/modules.sh $$kout) && \
+	sh tools/initramfs.sh $$kout/initramfs-shell.cpio.gz $$mod && \
+	sh tools/vm.sh $$kout $$kout/initramfs-shell.cpio.gz - -
+
+# For a test VM of your own: build against its kernel's build tree.
+modules:
+	@test -n "$(KDIR)" || { echo "error: give KDIR=<kernel build dir>" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+clean:
+	@$(MAKE) -s -C tools/splatscan clean
+	rm -rf results
+	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+
+distclean: clean
+	@. tools/lib.sh && c=$$(cache_root) && echo "removing $$c" && rm -rf "$$c"

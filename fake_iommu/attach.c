@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fake_iommu's attach_dev: the fake hardware switches a device to a new
+ * domain, and every way the core can call it wrongly is counted.
+ */
+#include <linux/delay.h>
+#include <linux/preempt.h>
+
+#include "internal.h"
+
+DEFINE_MUTEX(fake_iommu_driver_lock);
+EXPORT_SYMBOL_GPL(fake_iommu_driver_lock);
+
+/* The core's own assertion, so a failure prints the kernel's real splat. */
+static void fi_core_assert(struct device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+	/* Drivers ask the core for their current domain under the lock. */
+	iommu_driver_get_domain_for_dev(dev);
+#else
+	iommu_group_mutex_assert(dev);
+#endif
+}
+
+/* Widen the race window the way a slow hardware invalidation would. */
+static void fi_attach_delay(void)
+{
+	u32 us = READ_ONCE(fi_knobs.attach_delay_us);
+
+	if (!us)
+		return;
+	if (READ_ONCE(fi_knobs.attach_delay_sleeps) && preemptible())
+		usleep_range(us, us + us / 8 + 1);
+	else
+		udelay(us);
+}
+
+/* preemptible() is constant 0 without preempt counting. */
+static bool fi_in_atomic(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_COUNT))
+		return !preemptible();
+	return irqs_disabled() || in_interrupt();
+}
+
+static void fi_set_hw_domain(struct fi_client *client, struct iommu_domain *domain)
+{
+	struct iommu_domain *old = xchg(&client->hw_domain, domain);
+
+	if (old && old->ops->map_pages)
+		atomic_dec(&to_fi_domain(old)->users);
+	if (domain->ops->map_pages)
+		atomic_inc(&to_fi_domain(domain)->users);
+}
+
+int fi_attach_dev(struct iommu_domain *domain, struct device *dev
+		  FI_ATTACH_OLD_ARG)
+{
+	struct fi_client *client = fi_client_of(dev);
+	/* The core clears the flag before a locked attach, after a deferred one. */
+	bool deferred = data_race(!!dev->iommu->attach_deferred);
+	bool atomic = fi_in_atomic();
+	/* Only on locked paths: a deferred attach under it would self-deadlock. */
+	bool takes_lock = READ_ONCE(fi_knobs.attach_takes_lock) && !atomic && !deferred;
+	int ret = 0;
+
+	if (WARN_ON_ONCE(!client))
+		return -ENODEV;
+	fi_count(client, FI_ATTACH);
+	if (deferred)
+		fi_count(client, FI_DEFERRED_ATTACH);
+
+	if (!fi_group_mutex_held(dev)) {
+		fi_count(client, FI_UNLOCKED_ATTACH);
+		fi_warn(dev, "attach_dev without the group mutex%s\n",
+			deferred ? " (deferred attach)" : "");
+	}
+	if (READ_ONCE(fi_knobs.core_assert))
+		fi_core_assert(dev);
+	if (atomic) {
+		fi_count(client, FI_ATOMIC_ATTACH);
+		fi_warn(dev, "attach_dev in atomic context\n");
+	} else if (READ_ONCE(fi_knobs.attach_may_sleep)) {
+		/* A real driver allocates and waits for the hardware here. */
+		might_sleep();
+	}
+	if (atomic_inc_return(&client->in_attach) > 1) {
+		fi_count(client, FI_OVERLAPPING_ATTACH);
+		fi_warn(dev, "two attach_dev calls at once\n");
+	}
+	if (READ_ONCE(client->hw_domain) == domain) {
+		fi_count(client, FI_REPEAT_ATTACH);
+		fi_warn(dev, "attach of the domain already attached\n");
+	}
+
+	if (takes_lock)
+		mutex_lock(&fake_iommu_driver_lock);
+	fi_attach_delay();
+	/* A failed deferred attach is recoverable: the core keeps deferring. */
+	if (deferred && should_fail(&fi_fail_attach, 1)) {
+		fi_count(client, FI_ATTACH_FAILED);
+		ret = -EIO;
+	} else {
+		fi_set_hw_domain(client, domain);
+	}
+	if (takes_lock)
+		mutex_unlock(&fake_iommu_driver_lock);
+
+	atomic_dec(&client->in_attach);
+	return ret;
+}

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fake_iommu client devices: platform devices this module creates, the only
+ * devices its probe_device claims. Adding one makes the core probe it into
+ * a group of its own with a DMA default domain.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/idr.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+DEFINE_MUTEX(fi_clients_lock);
+LIST_HEAD(fi_clients);
+static DEFINE_IDA(fi_client_ida);
+
+/*
+ * Called by probe_device, under the core's probe lock: the device is ours
+ * when it is one of the listed client platform devices.
+ */
+struct fi_client *fi_client_lookup(struct device *dev)
+{
+	struct fi_client *client, *found = NULL;
+
+	if (!dev_is_platform(dev))
+		return NULL;
+	mutex_lock(&fi_clients_lock);
+	list_for_each_entry(client, &fi_clients, node) {
+		if (&client->pdev->dev == dev) {
+			found = client;
+			break;
+		}
+	}
+	mutex_unlock(&fi_clients_lock);
+	return found;
+}
+
+void fi_count(struct fi_client *client, enum fi_counter c)
+{
+	if (client)
+		atomic_long_inc(&client->count[c]);
+	atomic_long_inc(&fi_total[c]);
+}
+
+/**
+ * fake_iommu_client_add - create a client device and let the core probe it
+ * @deferred: whether the driver asks the core to defer its attach
+ * @driver_override: bind only to this driver, or NULL
+ *
+ * Return: the device, or an ERR_PTR.
+ */
+struct device *fake_iommu_client_add(bool deferred, const char *driver_override)
+{
+	struct fi_client *client;
+	struct platform_device *pdev;
+	int ret;
+
+	client = kzalloc(sizeof(*client), GFP_KERNEL);
+	if (!client)
+		return ERR_PTR(-ENOMEM);
+	client->deferred = deferred;
+	client->id = ida_alloc(&fi_client_ida, GFP_KERNEL);
+	if (client->id < 0) {
+		ret = client->id;
+		goto err_free;
+	}
+	pdev = platform_device_alloc(FAKE_IOMMU_CLIENT_NAME, client->id);
+	if (!pdev) {
+		ret = -ENOMEM;
+		goto err_ida;
+	}
+	client->pdev = pdev;
+	if (driver_override) {
+		ret = device_set_driver_override(&pdev->dev, driver_override);
+		if (ret)
+			goto err_put;
+	}
+
+	/* Listed before device_add(): the core probes it from there. */
+	mutex_lock(&fi_clients_lock);
+	list_add_tail(&client->node, &fi_clients);
+	mutex_unlock(&fi_clients_lock);
+
+	ret = platform_device_add(pdev);
+	if (ret)
+		goto err_unlist;
+	if (!pdev->dev.iommu_group) {
+		dev_err(&pdev->dev, "fake_iommu: the IOMMU core did not probe the client\n");
+		ret = -ENODEV;
+		goto err_del;
+	}
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto err_del;
+	ret = fi_group_mutex_probe(&pdev->dev);
+	if (ret)
+		goto err_del;
+	return &pdev->dev;
+
+err_del:
+	platform_device_del(pdev);
+err_unlist:
+	mutex_lock(&fi_clients_lock);
+	list_del(&client->node);
+	mutex_unlock(&fi_clients_lock);
+err_put:
+	platform_device_put(pdev);
+err_ida:
+	ida_free(&fi_client_ida, client->id);
+err_free:
+	kfree(client);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(fake_iommu_client_add);
+
+/**
+ * fake_iommu_client_remove - unbind, release and free a client device
+ * @dev: a device returned by fake_iommu_client_add()
+ */
+void fake_iommu_client_remove(struct device *dev)
+{
+	struct fi_client *client = fi_client_of(dev);
+
+	if (WARN_ON(!client))
+		return;
+	/* Still listed while the core releases it. */
+	platform_device_unregister(client->pdev);
+	mutex_lock(&fi_clients_lock);
+	list_del(&client->node);
+	mutex_unlock(&fi_clients_lock);
+	ida_free(&fi_client_ida, client->id);
+	kfree(client);
+}
+EXPORT_SYMBOL_GPL(fake_iommu_client_remove);
+
+/**
+ * fake_iommu_client_deferred - is the core still deferring this attach?
+ * @dev: a client device
+ */
+bool fake_iommu_client_deferred(struct device *dev)
+{
+	/* A bit-field the core reads unlocked on the DMA path as well. */
+	return dev->iommu && data_race(!!dev->iommu->attach_deferred);
+}
+EXPORT_SYMBOL_GPL(fake_iommu_client_deferred);
+
+/**
+ * fake_iommu_counters - copy a client's counters, or the totals
+ * @dev: a client device, or NULL for the totals
+ * @out: FI_NR_COUNTERS values
+ */
+void fake_iommu_counters(struct device *dev, long *out)
+{
+	struct fi_client *client = dev ? fi_client_of(dev) : NULL;
+	int i;
+
+	for (i = 0; i < FI_NR_COUNTERS; i++)
+		out[i] = atomic_long_read(client ? &client->count[i] : &fi_total[i]);
+}
+EXPORT_SYMBOL_GPL(fake_iommu_counters);
+
+int fi_clients_add_initial(unsigned int n)
+{
+	struct device *dev;
+
+	while (n--) {
+		dev = fake_iommu_client_add(fi_knobs.deferred, NULL);
+		if (IS_ERR(dev))
+			return PTR_ERR(dev);
+	}
+	return 0;
+}
+
+void fi_clients_remove_all(void)
+{
+	struct fi_client *client;
+
+	for (;;) {
+		mutex_lock(&fi_clients_lock);
+		client = list_first_entry_or_null(&fi_clients, struct fi_client, node);
+		mutex_unlock(&fi_clients_lock);
+		if (!client)
+			break;
+		fake_iommu_client_remove(&client->pdev->dev);
+	}
+}

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fake_iommu's debugfs directory: knobs, client management, counters, the
+ * consistency check and attach failure injection.
+ */
+#include <linux/ctype.h>
+#include <linux/debugfs.h>
+#include <linux/dma-mapping.h>
+#include <linux/iommu-dma.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+#include "kparse.h"
+
+struct fi_knobs fi_knobs = {
+	.core_assert = 1,
+	.deferred = 1,
+};
+DECLARE_FAULT_ATTR(fi_fail_attach);
+atomic_long_t fi_total[FI_NR_COUNTERS];
+
+const char * const fi_counter_names[FI_NR_COUNTERS] = {
+	[FI_UNLOCKED_ATTACH] = "unlocked_attach",
+	[FI_OVERLAPPING_ATTACH] = "overlapping_attach",
+	[FI_STALE_ATTACH] = "stale_attach",
+	[FI_REPEAT_ATTACH] = "repeat_attach",
+	[FI_ATOMIC_ATTACH] = "atomic_attach",
+	[FI_MAP_INTO_DETACHED] = "map_into_detached",
+	[FI_UNMAP_UNMAPPED] = "unmap_unmapped",
+	[FI_MAP_OVER_MAPPED] = "map_over_mapped",
+	[FI_INCONSISTENT] = "inconsistent",
+	[FI_ATTACH] = "attach",
+	[FI_DEFERRED_ATTACH] = "deferred_attach",
+	[FI_ATTACH_FAILED] = "attach_failed",
+	[FI_MAPPED_PAGES] = "mapped_pages",
+	[FI_UNMAPPED_PAGES] = "unmapped_pages",
+};
+EXPORT_SYMBOL_GPL(fi_counter_names);
+
+static struct dentry *fi_dir;
+
+/* Copy one short line from user space, without its trailing newline. */
+static int fi_get_line(const char __user *ubuf, size_t len, char *buf, size_t size)
+{
+	if (!len || len >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (buf[len - 1] == '\n')
+		buf[len - 1] = '\0';
+	return 0;
+}
+
+struct fi_knob {
+	const char *name;
+	u32 *val;
+	u32 min, max;
+};
+
+static const struct fi_knob fi_knob_table[] = {
+	{ "attach_delay_us", &fi_knobs.attach_delay_us, 0, 100000 },
+	{ "attach_delay_sleeps", &fi_knobs.attach_delay_sleeps, 0, 1 },
+	{ "attach_may_sleep", &fi_knobs.attach_may_sleep, 0, 1 },
+	{ "attach_takes_lock", &fi_knobs.attach_takes_lock, 0, 1 },
+	{ "core_assert", &fi_knobs.core_assert, 0, 1 },
+	{ "deferred", &fi_knobs.deferred, 0, 1 },
+};
+
+/**
+ * fake_iommu_knob - set a knob from another module, within its range
+ * @name: the knob's debugfs name
+ * @val: the new value
+ * @old: where to store the previous value, or NULL
+ */
+int fake_iommu_knob(const char *name, u32 val, u32 *old)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(fi_knob_table); i++) {
+		const struct fi_knob *k = &fi_knob_table[i];
+
+		if (strcmp(k->name, name))
+			continue;
+		if (val < k->min || val > k->max)
+			return -EINVAL;
+		if (old)
+			*old = READ_ONCE(*k->val);
+		WRITE_ONCE(*k->val, val);
+		return 0;
+	}
+	return -ENOENT;
+}
+EXPORT_SYMBOL_GPL(fake_iommu_knob);
+
+/**
+ * fake_iommu_fail_attaches - make the next deferred attaches fail
+ * @times: how many; 0 stops injecting
+ *
+ * The same fault attribute as debugfs fail_attach/, set to fail every time.
+ */
+void fake_iommu_fail_attaches(unsigned int times)
+{
+	fi_fail_attach.probability = 100;
+	fi_fail_attach.interval = 1;
+	atomic_set(&fi_fail_attach.times, times);
+	if (!times)
+		fi_fail_attach.probability = 0;
+}
+EXPORT_SYMBOL_GPL(fake_iommu_fail_attaches);
+
+static ssize_t fi_knob_read(struct file *file, char __user *ubuf, size_t len, loff_t *ppos)
+{
+	const struct fi_knob *knob = file->private_data;
+	char buf[16];
+	int n = scnprintf(buf, sizeof(buf), "%u\n", READ_ONCE(*knob->val));
+
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+static ssize_t fi_knob_write(struct file *file, const char __user *ubuf, size_t len,
+			     loff_t *ppos)
+{
+	const struct fi_knob *knob = file->private_data;
+	char buf[24];
+	u32 v;
+	int ret;
+
+	ret = fi_get_line(ubuf, len, buf, sizeof(buf));
+	if (!ret)
+		ret = kparse_u32(buf, knob->min, knob->max, &v);
+	if (ret) {
+		pr_warn_ratelimited("fake_iommu: %s: value is not a number in %u..%u\n",
+				    knob->name, knob->min, knob->max);
+		return ret;
+	}
+	WRITE_ONCE(*knob->val, v);
+	return len;
+}
+
+static const struct file_operations fi_knob_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = fi_knob_read,
+	.write = fi_knob_write,
+	.llseek = default_llseek,
+};
+
+static int fi_counters_show(struct seq_file *s, void *unused)
+{
+	struct fi_client *client;
+	int i;
+
+	for (i = 0; i < FI_NR_COUNTERS; i++)
+		seq_printf(s, "total.%s %ld\n", fi_counter_names[i],
+			   atomic_long_read(&fi_total[i]));
+	mutex_lock(&fi_clients_lock);
+	list_for_each_entry(client, &fi_clients, node)
+		for (i = 0; i < FI_NR_COUNTERS; i++)
+			seq_printf(s, "%s.%s %ld\n", dev_name(&client->pdev->dev),
+				   fi_counter_names[i],
+				   atomic_long_read(&client->count[i]));
+	mutex_unlock(&fi_clients_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(fi_counters);
+
+static const char *fi_domain_kind(struct iommu_domain *domain)
+{
+	if (!domain)
+		return "none";
+	switch (domain->type) {
+	case IOMMU_DOMAIN_BLOCKED:
+		return "blocked";
+	case IOMMU_DOMAIN_IDENTITY:
+		return "identity";
+	case IOMMU_DOMAIN_UNMANAGED:
+		return "unmanaged";
+	default:
+		return "dma";
+	}
+}
+
+static int fi_clients_show(struct seq_file *s, void *unused)
+{
+	struct fi_client *client;
+
+	mutex_lock(&fi_clients_lock);
+	list_for_each_entry(client, &fi_clients, node) {
+		struct device *dev = &client->pdev->dev;
+
+		seq_printf(s, "%d %s deferred=%d hw=%s core=%s dma_iommu=%d driver=%s\n",
+			   client->id, dev_name(dev), fake_iommu_client_deferred(dev),
+			   fi_domain_kind(READ_ONCE(client->hw_domain)),
+			   fi_domain_kind(iommu_get_domain_for_dev(dev)),
+			   use_dma_iommu(dev), dev->driver ? dev->driver->name : "-");
+	}
+	mutex_unlock(&fi_clients_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(fi_clients);
+
+/**
+ * fake_iommu_check - does the fake hardware agree with the core?
+ * @dev: a client, or NULL for every client
+ * @expect_unmapped: also require the client's domain tables to be empty
+ *
+ * Call it when things are quiet. A device the core no longer defers must
+ * be translated by the core's domain; one it still defers must never have
+ * been attached. Differences are printed and counted: a DMA default domain
+ * in the hardware while the core moved the device elsewhere is a stale
+ * attach, anything else is an inconsistency.
+ *
+ * Return: the number of differences found.
+ */
+int fake_iommu_check(struct device *dev, bool expect_unmapped)
+{
+	struct fi_client *client;
+	int bad = 0;
+
+	mutex_lock(&fi_clients_lock);
+	list_for_each_entry(client, &fi_clients, node) {
+		struct device *cdev = &client->pdev->dev;
+		struct iommu_domain *hw = READ_ONCE(client->hw_domain);
+		struct iommu_domain *core = iommu_get_domain_for_dev(cdev);
+		unsigned long pages = fi_domain_pages(hw);
+
+		if (dev && dev != cdev)
+			continue;
+		if (fake_iommu_client_deferred(cdev))
+			core = NULL;
+		if (hw != core) {
+			bool stale = hw && hw->type == IOMMU_DOMAIN_DMA;
+
+			fi_count(client, stale ? FI_STALE_ATTACH : FI_INCONSISTENT);
+			dev_warn(cdev, "fake_iommu: check: hardware has %s domain, core has %s%s\n",
+				 fi_domain_kind(hw), fi_domain_kind(core),
+				 stale ? " (stale attach)" : "");
+			bad++;
+		}
+		if (expect_unmapped && pages) {
+			fi_count(client, FI_INCONSISTENT);
+			dev_warn(cdev, "fake_iommu: check: %lu page(s) still mapped\n", pages);
+			bad++;
+		}
+	}
+	mutex_unlock(&fi_clients_lock);
+	return bad;
+}
+EXPORT_SYMBOL_GPL(fake_iommu_check);
+
+static int fi_check_show(struct seq_file *s, void *unused)
+{
+	int bad = fake_iommu_check(NULL, false);
+
+	seq_printf(s, "%s %d\n", bad ? "differences" : "consistent", bad);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(fi_check);
+
+static ssize_t fi_reset_write(struct file *file, const char __user *ubuf, size_t len,
+			      loff_t *ppos)
+{
+	struct fi_client *client;
+	char buf[8];
+	u32 v;
+	int i;
+
+	if (fi_get_line(ubuf, len, buf, sizeof(buf)) || kparse_u32(buf, 1, 1, &v)) {
+		pr_warn_ratelimited("fake_iommu: reset: write 1 to zero the counters\n");
+		return -EINVAL;
+	}
+	mutex_lock(&fi_clients_lock);
+	for (i = 0; i < FI_NR_COUNTERS; i++) {
+		atomic_long_set(&fi_total[i], 0);
+		list_for_each_entry(client, &fi_clients, node)
+			atomic_long_set(&client->count[i], 0);
+	}
+	mutex_unlock(&fi_clients_lock);
+	return len;
+}
+
+static const struct file_operations fi_reset_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = fi_reset_write,
+};
+
+static ssize_t fi_add_write(struct file *file, const char __user *ubuf, size_t len,
+			    loff_t *ppos)
+{
+	struct device *dev;
+	char buf[8];
+	u32 n;
+
+	if (fi_get_line(ubuf, len, buf, sizeof(buf)) || kparse_u32(buf, 1, 64, &n)) {
+		pr_warn_ratelimited("fake_iommu: add_clients: value is not a number in 1..64\n");
+		return -EINVAL;
+	}
+	while (n--) {
+		dev = fake_iommu_client_add(READ_ONCE(fi_knobs.deferred), NULL);
+		if (IS_ERR(dev))
+			return PTR_ERR(dev);
+	}
+	return len;
+}
+
+static const struct file_operations fi_add_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = fi_add_write,
+};
+
+static ssize_t fi_remove_write(struct file *file, const char __user *ubuf, size_t len,
+			       loff_t *ppos)
+{
+	struct fi_client *client, *found = NULL;
+	char buf[16];
+	u32 id;
+
+	if (fi_get_line(ubuf, len, buf, sizeof(buf)) || kparse_u32(buf, 0, INT_MAX, &id)) {
+		pr_warn_ratelimited("fake_iommu: remove_client: value is not a client id\n");
+		return -EINVAL;
+	}
+	mutex_lock(&fi_clients_lock);
+	list_for_each_entry(client, &fi_clients, node) {
+		if (client->id == id && !client->pdev->dev.driver) {
+			found = client;
+			break;
+		}
+	}
+	mutex_unlock(&fi_clients_lock);
+	if (!found) {
+		pr_warn_ratelimited("fake_iommu: remove_client: no unbound client %u\n", id);
+		return -EINVAL;
+	}
+	fake_iommu_client_remove(&found->pdev->dev);
+	return len;
+}
+
+static const struct file_operations fi_remove_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = fi_remove_write,
+};
+
+int fi_debugfs_init(void)
+{
+	struct dentry *d;
+	int i;
+
+	fi_dir = debugfs_create_dir("fake_iommu", NULL);
+	if (IS_ERR(fi_dir))
+		return PTR_ERR(fi_dir);
+	for (i = 0; i < ARRAY_SIZE(fi_knob_table); i++)
+		debugfs_create_file(fi_knob_table[i].name, 0600, fi_dir,
+				    (void *)&fi_knob_table[i], &fi_knob_fops);
+	debugfs_create_file("counters", 0400, fi_dir, NULL, &fi_counters_fops);
+	debugfs_create_file("clients", 0400, fi_dir, NULL, &fi_clients_fops);
+	debugfs_create_file("check", 0400, fi_dir, NULL, &fi_check_fops);
+	debugfs_create_file("reset", 0200, fi_dir, NULL, &fi_reset_fops);
+	debugfs_create_file("add_clients", 0200, fi_dir, NULL, &fi_add_fops);
+	debugfs_create_file("remove_client", 0200, fi_dir, NULL, &fi_remove_fops);
+	d = fault_create_debugfs_attr("fail_attach", fi_dir, &fi_fail_attach);
+	if (IS_ERR(d)) {
+		debugfs_remove_recursive(fi_dir);
+		return PTR_ERR(d);
+	}
+	return 0;
+}
+
+void fi_debugfs_exit(void)
+{
+	debugfs_remove_recursive(fi_dir);
+}

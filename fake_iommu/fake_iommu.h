@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fake_iommu: a modular IOMMU driver with deferred attach that records
+ * everything the IOMMU core does to it. This header is the interface the
+ * harness module uses.
+ */
+#ifndef FAKE_IOMMU_H
+#define FAKE_IOMMU_H
+
+#include <linux/device.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+#define FAKE_IOMMU_CLIENT_NAME "fake_iommu_client"
+
+/* Counters, per client and in total. fi_counter_names[] spells them. */
+enum fi_counter {
+	/* Race and policy detectors. */
+	FI_UNLOCKED_ATTACH,
+	FI_OVERLAPPING_ATTACH,
+	FI_STALE_ATTACH,
+	FI_REPEAT_ATTACH,
+	FI_ATOMIC_ATTACH,
+	FI_MAP_INTO_DETACHED,
+	FI_UNMAP_UNMAPPED,
+	FI_MAP_OVER_MAPPED,
+	FI_INCONSISTENT,
+	/* Plain accounting. */
+	FI_ATTACH,
+	FI_DEFERRED_ATTACH,
+	FI_ATTACH_FAILED,
+	FI_MAPPED_PAGES,
+	FI_UNMAPPED_PAGES,
+	FI_NR_COUNTERS
+};
+
+/* The first FI_NR_DETECTORS counters report a problem when non-zero. */
+#define FI_NR_DETECTORS (FI_INCONSISTENT + 1)
+
+extern const char * const fi_counter_names[FI_NR_COUNTERS];
+
+/* A driver lock attach_dev takes when the attach_takes_lock knob is set. */
+extern struct mutex fake_iommu_driver_lock;
+
+struct device *fake_iommu_client_add(bool deferred, const char *driver_override);
+void fake_iommu_client_remove(struct device *dev);
+bool fake_iommu_client_deferred(struct device *dev);
+void fake_iommu_counters(struct device *dev, long *out);
+int fake_iommu_check(struct device *dev, bool expect_unmapped);
+int fake_iommu_knob(const char *name, u32 val, u32 *old);
+void fake_iommu_fail_attaches(unsigned int times);
+
+#endif /* FAKE_IOMMU_H */

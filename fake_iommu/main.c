@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fake_iommu: registration and the iommu_ops the core sees.
+ *
+ * The IOMMU is registered without a fwnode, so the core offers it every
+ * device without a fwspec; probe_device claims only this module's own
+ * client devices. Every client gets its own group and a DMA default domain
+ * whose attach is deferred until the first DMA mapping, as AMD and Intel do
+ * in kdump capture kernels.
+ */
+#include <linux/module.h>
+#include <linux/platform_device.h>
+
+#include "internal.h"
+
+static unsigned int clients = 1;
+module_param(clients, uint, 0444);
+MODULE_PARM_DESC(clients, "client devices created at load (default 1, max 64)");
+
+struct iommu_device fi_iommu;
+static struct platform_device *fi_hwdev;
+
+static struct iommu_device *fi_probe_device(struct device *dev)
+{
+	struct fi_client *client = fi_client_lookup(dev);
+
+	if (!client)
+		return ERR_PTR(-ENODEV);
+	dev_iommu_priv_set(dev, client);
+	/*
+	 * The core pins ops->owner once per probed device; this module's
+	 * clients would then keep rmmod from ever running the exit path that
+	 * removes them. Give the reference back while the device is probed;
+	 * release_device (called whenever probe_device succeeded) retakes it
+	 * for the core to drop. Every client is gone before the module is.
+	 */
+	module_put(THIS_MODULE);
+	return &fi_iommu;
+}
+
+static void fi_release_device(struct device *dev)
+{
+	__module_get(THIS_MODULE);
+}
+
+static bool fi_is_attach_deferred(struct device *dev)
+{
+	struct fi_client *client = fi_client_of(dev);
+
+	return client && client->deferred;
+}
+
+static int fi_def_domain_type(struct device *dev)
+{
+	return IOMMU_DOMAIN_DMA;
+}
+
+static const struct iommu_domain_ops fi_static_domain_ops = {
+	.attach_dev = fi_attach_dev,
+};
+
+static struct iommu_domain fi_identity_domain = {
+	.type = IOMMU_DOMAIN_IDENTITY,
+	.ops = &fi_static_domain_ops,
+};
+
+static struct iommu_domain fi_blocked_domain = {
+	.type = IOMMU_DOMAIN_BLOCKED,
+	.ops = &fi_static_domain_ops,
+};
+
+const struct iommu_ops fi_ops = {
+	.owner = THIS_MODULE,
+	.probe_device = fi_probe_device,
+	.release_device = fi_release_device,
+	.device_group = generic_device_group,
+	.domain_alloc_paging = fi_domain_alloc_paging,
+	.is_attach_deferred = fi_is_attach_deferred,
+	.def_domain_type = fi_def_domain_type,
+	.identity_domain = &fi_identity_domain,
+	.blocked_domain = &fi_blocked_domain,
+	.release_domain = &fi_blocked_domain,
+};
+
+static int __init fi_init(void)
+{
+	int ret;
+
+	if (clients > 64) {
+		pr_err("fake_iommu: clients=%u is out of range 0..64\n", clients);
+		return -EINVAL;
+	}
+
+	/* The IOMMU's own device, parent of its sysfs entry. */
+	fi_hwdev = platform_device_register_simple("fake_iommu", -1, NULL, 0);
+	if (IS_ERR(fi_hwdev))
+		return PTR_ERR(fi_hwdev);
+
+	ret = fi_debugfs_init();
+	if (ret)
+		goto err_hwdev;
+
+	/* sysfs must come first: client probe links the device to it. */
+	ret = iommu_device_sysfs_add(&fi_iommu, &fi_hwdev->dev, NULL, "fake_iommu");
+	if (ret)
+		goto err_debugfs;
+	ret = iommu_device_register(&fi_iommu, &fi_ops, &fi_hwdev->dev);
+	if (ret)
+		goto err_sysfs;
+
+	ret = fi_clients_add_initial(clients);
+	if (ret)
+		goto err_register;
+	pr_info("fake_iommu: registered with %u client(s), attach %s\n",
+		clients, fi_knobs.deferred ? "deferred" : "immediate");
+	return 0;
+
+err_register:
+	fi_clients_remove_all();
+	iommu_device_unregister(&fi_iommu);
+err_sysfs:
+	iommu_device_sysfs_remove(&fi_iommu);
+err_debugfs:
+	fi_debugfs_exit();
+err_hwdev:
+	platform_device_unregister(fi_hwdev);
+	return ret;
+}
+
+static void __exit fi_exit(void)
+{
+	fi_clients_remove_all();
+	iommu_device_unregister(&fi_iommu);
+	iommu_device_sysfs_remove(&fi_iommu);
+	fi_debugfs_exit();
+	platform_device_unregister(fi_hwdev);
+	if (!list_empty(&fi_domains))
+		pr_err("fake_iommu: paging domains leaked at unload\n");
+}
+
+module_init(fi_init);
+module_exit(fi_exit);
+MODULE_DESCRIPTION("Fake IOMMU with deferred attach that records what the core does");
+MODULE_LICENSE("GPL");

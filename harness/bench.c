@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench: what a DMA map costs on the path the review argues about.
+ * path=attached times map+unmap pairs on a device whose deferred attach is
+ * done (the common fast path: only the flag test, or with the lock-always
+ * variant the group mutex, is in the way); path=first times the first map
+ * of a fresh deferred device (the attach itself). Samples are ns per op.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/kthread.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#include "harness.h"
+
+#define HR_BATCH 16
+
+struct hr_bench_thread {
+	struct hr_run *run;
+	struct device *dev;
+	struct completion *start;
+	spinlock_t *lock;
+	int err;
+};
+
+static void hr_sample(struct hr_run *run, spinlock_t *lock, u64 ns)
+{
+	spin_lock(lock);
+	if (run->nsamples < run->max_samples)
+		run->samples[run->nsamples++] = ns;
+	spin_unlock(lock);
+}
+
+static int hr_bench_loop(void *data)
+{
+	struct hr_bench_thread *t = data;
+	u32 iters = hr_get(t->run, "iters");
+	void *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	u32 i, j;
+
+	if (!buf) {
+		t->err = -ENOMEM;
+		return 0;
+	}
+	wait_for_completion(t->start);
+	for (i = 0; i < iters && !hr_should_stop(t->run); i += HR_BATCH) {
+		u64 t0 = ktime_get_ns();
+
+		for (j = 0; j < HR_BATCH; j++) {
+			dma_addr_t dma = dma_map_single(t->dev, buf, PAGE_SIZE,
+							DMA_BIDIRECTIONAL);
+
+			if (dma_mapping_error(t->dev, dma)) {
+				t->err = -EIO;
+				goto out;
+			}
+			dma_unmap_single(t->dev, dma, PAGE_SIZE, DMA_BIDIRECTIONAL);
+		}
+		hr_sample(t->run, t->lock, (ktime_get_ns() - t0) / HR_BATCH);
+		cond_resched();
+	}
+out:
+	kfree(buf);
+	return 0;
+}
+
+static int hr_bench_attached(struct hr_run *run, struct device *dev)
+{
+	struct hr_bench_thread t[HR_MAX_THREADS] = { };
+	struct task_struct *task[HR_MAX_THREADS] = { };
+	u32 i, n = hr_get(run, "threads");
+	DECLARE_COMPLETION_ONSTACK(start);
+	DEFINE_SPINLOCK(lock);
+	int ret = 0;
+
+	for (i = 0; i < n; i++) {
+		t[i] = (struct hr_bench_thread){ run, dev, &start, &lock, 0 };
+		task[i] = kthread_run(hr_bench_loop, &t[i], "harness/b%u", i);
+		if (IS_ERR(task[i])) {
+			ret = PTR_ERR(task[i]);
+			task[i] = NULL;
+			break;
+		}
+		get_task_struct(task[i]);
+	}
+	complete_all(&start);
+	for (i = 0; i < n; i++) {
+		if (!task[i])
+			continue;
+		kthread_stop(task[i]);
+		put_task_struct(task[i]);
+		if (t[i].err) {
+			ret = t[i].err;
+			run->maps_failed++;
+		}
+	}
+	return ret;
+}
+
+static int hr_bench_first(struct hr_run *run, struct device *dev)
+{
+	void *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	dma_addr_t dma;
+	u64 t0;
+
+	if (!buf)
+		return -ENOMEM;
+	t0 = ktime_get_ns();
+	dma = dma_map_single(dev, buf, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	if (dma_mapping_error(dev, dma)) {
+		run->maps_failed++;
+		kfree(buf);
+		return -EIO;
+	}
+	run->samples[run->nsamples++] = ktime_get_ns() - t0;
+	run->maps_ok++;
+	dma_unmap_single(dev, dma, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	kfree(buf);
+	return 0;
+}
+
+int hr_bench(struct hr_run *run)
+{
+	bool first = hr_get(run, "path") == 1;
+	struct device *dev;
+	int ret;
+
+	if (!run->samples) {
+		run->max_samples = 1 << 16;
+		run->samples = kvcalloc(run->max_samples, sizeof(u64), GFP_KERNEL);
+		if (!run->samples)
+			return -ENOMEM;
+	}
+	if (run->nsamples >= run->max_samples)
+		return 0;
+	dev = fake_iommu_client_add(true, NULL);
+	if (IS_ERR(dev)) {
+		run->setup_failures++;
+		return PTR_ERR(dev);
+	}
+	if (first) {
+		ret = hr_bench_first(run, dev);
+	} else {
+		/* The untimed first map does the deferred attach. */
+		ret = hr_bench_first(run, dev);
+		if (!ret) {
+			run->nsamples--;
+			ret = hr_bench_attached(run, dev);
+		}
+	}
+	fake_iommu_client_remove(dev);
+	return ret;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* harness: scenarios that make DMA mapping and attach collide. */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <linux/ktime.h>
+#include <linux/seq_buf.h>
+#include <linux/types.h>
+
+#include "../fake_iommu/fake_iommu.h"
+
+#define HR_MAX_PARAMS 8
+#define HR_MAX_THREADS 8
+
+/* A parameter: a number in [min, max], or one of @choices by index. */
+struct hr_param {
+	const char *name;
+	u32 def, min, max;
+	const char * const *choices;
+};
+
+/* How the mapping parties make their first map. */
+enum hr_ctx { HR_CTX_THREAD, HR_CTX_SPINLOCK, HR_CTX_TIMER, HR_CTX_BOTH };
+
+/* What the one other party does while the mappers make their first map. */
+enum hr_other {
+	HR_OTHER_NONE,
+	HR_OTHER_ATTACH,	/* to an UNMANAGED domain and back */
+	HR_OTHER_OWNER,		/* claim and release DMA ownership */
+};
+
+struct hr_run;
+
+struct hr_scenario {
+	const char *name;
+	const char *what;
+	const struct hr_param *params;
+	/* Runs every round; NULL means hr_round() with the table's settings. */
+	int (*run)(struct hr_run *run);
+	enum hr_other other;
+	bool in_probe;		/* first map from a driver's probe */
+	bool under_lock;	/* first map holding fake_iommu's driver lock */
+	bool inject;		/* attach failures injected, then retries */
+};
+
+/* One run of a scenario: its parameters, state and tallies. */
+struct hr_run {
+	const struct hr_scenario *sc;
+	u32 val[HR_MAX_PARAMS];
+	unsigned int nval;
+	ktime_t start;
+	u32 rounds;
+	long before[FI_NR_COUNTERS];
+	long after[FI_NR_COUNTERS];
+	/* Tallies, diagnostic lines in the results. */
+	unsigned long maps_ok, maps_failed, bad_translations;
+	unsigned long other_ok, other_failed, check_failures, setup_failures;
+	unsigned long first_detection_round;
+	s64 first_detection_us;
+	/* bench samples, ns per op */
+	u64 *samples;
+	unsigned int nsamples, max_samples;
+	const char *error;
+};
+
+extern const struct hr_scenario hr_scenarios[];
+extern const unsigned int hr_nr_scenarios;
+extern atomic_t hr_abort;
+
+bool hr_has(const struct hr_run *run, const char *name);
+u32 hr_get(const struct hr_run *run, const char *name);
+int hr_parse(const char *line, struct hr_run *run, char *why, size_t whylen);
+void hr_describe(struct seq_buf *s);
+int hr_round(struct hr_run *run);
+int hr_bench(struct hr_run *run);
+void hr_report(struct hr_run *run, struct seq_buf *s, int status);
+void hr_report_params(struct hr_run *run, struct seq_buf *s);
+int hr_probe_driver_register(void);
+void hr_probe_driver_unregister(void);
+extern const char hr_probe_driver_name[];
+
+static inline bool hr_should_stop(const struct hr_run *run)
+{
+	return atomic_read(&hr_abort) ||
+	       ktime_ms_delta(ktime_get(), run->start) > hr_get(run, "timeout_s") * 1000LL;
+}
+
+#endif /* HARNESS_H */

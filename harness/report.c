@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Results in KTAP: one test per scenario run, its parameters, rounds,
+ * tallies, fake_iommu's counter deltas and timing as diagnostic lines.
+ */
+#include <linux/sort.h>
+
+#include "harness.h"
+
+static int hr_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void hr_report_samples(struct hr_run *run, struct seq_buf *s)
+{
+	unsigned int n = run->nsamples;
+
+	if (!n)
+		return;
+	sort(run->samples, n, sizeof(u64), hr_cmp_u64, NULL);
+	seq_buf_printf(s, "# samples: %u\n", n);
+	seq_buf_printf(s, "# ns_per_op_median: %llu\n", run->samples[n / 2]);
+	seq_buf_printf(s, "# ns_per_op_p99: %llu\n", run->samples[(n * 99) / 100]);
+	seq_buf_printf(s, "# ns_per_op_min: %llu\n", run->samples[0]);
+}
+
+/* The scenario line as BEGIN prints it: name and every parameter. */
+void hr_report_params(struct hr_run *run, struct seq_buf *s)
+{
+	unsigned int i;
+
+	seq_buf_puts(s, run->sc->name);
+	for (i = 0; i < run->nval; i++) {
+		const struct hr_param *p = &run->sc->params[i];
+
+		if (p->choices)
+			seq_buf_printf(s, " %s=%s", p->name, p->choices[run->val[i]]);
+		else
+			seq_buf_printf(s, " %s=%u", p->name, run->val[i]);
+	}
+}
+
+void hr_report(struct hr_run *run, struct seq_buf *s, int status)
+{
+	const char *why = run->error;
+	int i;
+
+	if (!why && atomic_read(&hr_abort))
+		why = "aborted";
+	if (!why && status)
+		why = "a round failed to set up";
+	if (!why && (run->bad_translations || run->setup_failures))
+		why = "a map did not behave as required";
+
+	seq_buf_puts(s, "KTAP version 1\n1..1\n# scenario: ");
+	hr_report_params(run, s);
+	seq_buf_printf(s, "\n# rounds_run: %u\n", run->rounds);
+	seq_buf_printf(s, "# elapsed_ms: %lld\n", ktime_ms_delta(ktime_get(), run->start));
+	seq_buf_printf(s, "# maps_ok: %lu\n# maps_failed: %lu\n", run->maps_ok, run->maps_failed);
+	seq_buf_printf(s, "# other_ok: %lu\n# other_failed: %lu\n", run->other_ok,
+		       run->other_failed);
+	seq_buf_printf(s, "# bad_translations: %lu\n# check_failures: %lu\n",
+		       run->bad_translations, run->check_failures);
+	seq_buf_printf(s, "# setup_failures: %lu\n", run->setup_failures);
+	for (i = 0; i < FI_NR_COUNTERS; i++)
+		seq_buf_printf(s, "# %s %s: %ld\n", i < FI_NR_DETECTORS ? "detector" : "count",
+			       fi_counter_names[i], run->after[i] - run->before[i]);
+	if (run->first_detection_round) {
+		seq_buf_printf(s, "# first_unlocked_attach_round: %lu\n",
+			       run->first_detection_round);
+		seq_buf_printf(s, "# first_unlocked_attach_us: %lld\n", run->first_detection_us);
+	}
+	hr_report_samples(run, s);
+	if (why)
+		seq_buf_printf(s, "# reason: %s\nnot ok 1 %s\n", why, run->sc->name);
+	else
+		seq_buf_printf(s, "ok 1 %s\n", run->sc->name);
+}

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One round: a fresh deferred client, mapping parties and at most one other
+ * party started together behind a barrier so they collide, then quiesce,
+ * unmap, check the fake hardware against the core, and remove the client.
+ * Every collision scenario is this mechanism with different settings.
+ */
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/iommu.h>
+#include <linux/kthread.h>
+#include <linux/platform_device.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/timer.h>
+#include <linux/version.h>
+#include <linux/wait.h>
+
+#include "harness.h"
+
+/* from_timer() became timer_container_of() in 6.16. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 16, 0)
+#define timer_container_of from_timer
+#endif
+
+struct hr_round;
+
+struct hr_party {
+	struct hr_round *rc;
+	struct task_struct *task;
+	bool mapper;
+	bool mapped;		/* the first map was attempted */
+	enum hr_ctx ctx;
+	void *buf;
+	dma_addr_t dma;
+	int err;
+	spinlock_t lock;
+	struct timer_list timer;
+	struct completion timer_done;
+};
+
+struct hr_round {
+	struct hr_run *run;
+	struct device *dev;
+	struct iommu_domain *unmanaged;
+	unsigned int nparties;
+	unsigned int started;
+	atomic_t ready;
+	atomic_t released;
+	atomic_t finished;
+	bool go;
+	wait_queue_head_t wq;
+	struct hr_party party[HR_MAX_THREADS + 1];
+};
+
+/* The round a client's probe belongs to: one scenario runs at a time. */
+static struct hr_round *hr_probe_round;
+const char hr_probe_driver_name[] = "harness_first_map";
+
+static void hr_map(struct hr_party *p)
+{
+	p->dma = dma_map_single(p->rc->dev, p->buf, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	p->err = dma_mapping_error(p->rc->dev, p->dma);
+	p->mapped = true;
+}
+
+static void hr_timer_map(struct timer_list *t)
+{
+	struct hr_party *p = timer_container_of(p, t, timer);
+
+	hr_map(p);
+	complete(&p->timer_done);
+}
+
+/* The first map, in the context the scenario asks for. */
+static void hr_first_map(struct hr_party *p)
+{
+	switch (p->ctx) {
+	case HR_CTX_SPINLOCK:
+		spin_lock(&p->lock);
+		hr_map(p);
+		spin_unlock(&p->lock);
+		break;
+	case HR_CTX_TIMER:
+		init_completion(&p->timer_done);
+		timer_setup(&p->timer, hr_timer_map, 0);
+		mod_timer(&p->timer, jiffies);
+		wait_for_completion(&p->timer_done);
+		timer_delete_sync(&p->timer);
+		break;
+	default:
+		if (p->rc->run->sc->under_lock) {
+			mutex_lock(&fake_iommu_driver_lock);
+			hr_map(p);
+			mutex_unlock(&fake_iommu_driver_lock);
+		} else {
+			hr_map(p);
+		}
+	}
+}
+
+/* The other party: move the device away from its default domain and back. */
+static int hr_other(struct hr_round *rc)
+{
+	struct iommu_group *group;
+	int ret;
+
+	if (rc->run->sc->other == HR_OTHER_ATTACH && !hr_get(rc->run, "path")) {
+		ret = iommu_attach_device(rc->unmanaged, rc->dev);
+		if (!ret)
+			iommu_detach_device(rc->unmanaged, rc->dev);
+		return ret;
+	}
+	group = iommu_group_get(rc->dev);
+	if (!group)
+		return -ENODEV;
+	if (rc->run->sc->other == HR_OTHER_ATTACH) {
+		ret = iommu_attach_group(rc->unmanaged, group);
+		if (!ret)
+			iommu_detach_group(rc->unmanaged, group);
+	} else {
+		ret = iommu_group_claim_dma_owner(group, rc);
+		if (!ret)
+			iommu_group_release_dma_owner(group);
+	}
+	iommu_group_put(group);
+	return ret;
+}
+
+static int hr_party_fn(void *data)
+{
+	struct hr_party *p = data;
+	struct hr_round *rc = p->rc;
+
+	atomic_inc(&rc->ready);
+	wake_up_all(&rc->wq);
+	wait_event(rc->wq, READ_ONCE(rc->go) || kthread_should_stop());
+	/* Wake-ups are milliseconds apart under emulation: meet, then go. */
+	atomic_inc(&rc->released);
+	while (READ_ONCE(rc->go) && atomic_read(&rc->released) < rc->started)
+		cond_resched();
+	if (READ_ONCE(rc->go)) {
+		if (p->mapper)
+			hr_first_map(p);
+		else
+			p->err = hr_other(rc);
+	}
+	atomic_inc(&rc->finished);
+	wake_up_all(&rc->wq);
+	return 0;
+}
+
+static int hr_probe_first_map(struct platform_device *pdev)
+{
+	struct hr_round *rc = READ_ONCE(hr_probe_round);
+
+	/*
+	 * The round's client is being added and has no dev pointer yet; a
+	 * client bound here by hand outside a round is left alone.
+	 */
+	if (!rc || rc->dev)
+		return 0;
+	rc->dev = &pdev->dev;
+	hr_first_map(&rc->party[0]);
+	return 0;
+}
+
+static struct platform_driver hr_probe_driver = {
+	.probe = hr_probe_first_map,
+	.driver.name = hr_probe_driver_name,
+};
+
+int hr_probe_driver_register(void)
+{
+	return platform_driver_register(&hr_probe_driver);
+}
+
+void hr_probe_driver_unregister(void)
+{
+	platform_driver_unregister(&hr_probe_driver);
+}
+
+/* Start every party behind the barrier, let them go together, join. */
+static void hr_collide(struct hr_round *rc)
+{
+	unsigned int i, started = 0;
+
+	for (i = 0; i < rc->nparties; i++) {
+		struct task_struct *t;
+
+		t = kthread_create(hr_party_fn, &rc->party[i], "harness/%u", i);
+		if (IS_ERR(t)) {
+			rc->party[i].err = PTR_ERR(t);
+			rc->run->setup_failures++;
+			continue;
+		}
+		get_task_struct(t);
+		rc->party[i].task = t;
+		wake_up_process(t);
+		started++;
+	}
+	rc->started = started;
+	wait_event(rc->wq, atomic_read(&rc->ready) == started);
+	WRITE_ONCE(rc->go, true);
+	wake_up_all(&rc->wq);
+	wait_event(rc->wq, atomic_read(&rc->finished) == started);
+	for (i = 0; i < rc->nparties; i++) {
+		if (!rc->party[i].task)
+			continue;
+		kthread_stop(rc->party[i].task);
+		put_task_struct(rc->party[i].task);
+	}
+}
+
+/* Tally a mapper; a successful map must translate to its buffer. */
+static void hr_settle(struct hr_round *rc, struct hr_party *p)
+{
+	struct hr_run *run = rc->run;
+	struct iommu_domain *core = iommu_get_domain_for_dev(rc->dev);
+
+	if (!p->mapped || p->err) {
+		run->maps_failed++;
+		return;
+	}
+	run->maps_ok++;
+	if (core && core->type == IOMMU_DOMAIN_DMA &&
+	    iommu_iova_to_phys(core, p->dma) != virt_to_phys(p->buf)) {
+		run->bad_translations++;
+		dev_err(rc->dev, "harness: IOVA %pad does not translate to its buffer\n",
+			&p->dma);
+	}
+	dma_unmap_single(rc->dev, p->dma, PAGE_SIZE, DMA_BIDIRECTIONAL);
+}
+
+int hr_round(struct hr_run *run)
+{
+	const struct hr_scenario *sc = run->sc;
+	struct hr_round *rc;
+	unsigned int i, mappers;
+	u32 ctx = HR_CTX_THREAD;
+	int ret = 0;
+
+	rc = kzalloc(sizeof(*rc), GFP_KERNEL);
+	if (!rc)
+		return -ENOMEM;
+	rc->run = run;
+	init_waitqueue_head(&rc->wq);
+	mappers = hr_has(run, "threads") ? hr_get(run, "threads") : 1;
+	if (hr_has(run, "ctx"))
+		ctx = hr_get(run, "ctx");
+	if (ctx == HR_CTX_BOTH)
+		ctx = run->rounds % 2 ? HR_CTX_TIMER : HR_CTX_SPINLOCK;
+	for (i = 0; i < mappers; i++) {
+		struct hr_party *p = &rc->party[i];
+
+		p->rc = rc;
+		p->mapper = true;
+		p->ctx = ctx;
+		spin_lock_init(&p->lock);
+		p->buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+		if (!p->buf) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+	}
+	rc->nparties = mappers;
+
+	if (sc->in_probe) {
+		/* The client's own driver makes the first map, in its probe. */
+		WRITE_ONCE(hr_probe_round, rc);
+		rc->dev = fake_iommu_client_add(true, hr_probe_driver_name);
+	} else {
+		rc->dev = fake_iommu_client_add(true, NULL);
+	}
+	if (IS_ERR(rc->dev)) {
+		ret = PTR_ERR(rc->dev);
+		run->setup_failures++;
+		goto out_free;
+	}
+	if (sc->other != HR_OTHER_NONE) {
+		rc->party[mappers].rc = rc;
+		rc->nparties++;
+		if (sc->other == HR_OTHER_ATTACH) {
+			rc->unmanaged = iommu_paging_domain_alloc(rc->dev);
+			if (IS_ERR(rc->unmanaged)) {
+				ret = PTR_ERR(rc->unmanaged);
+				rc->unmanaged = NULL;
+				run->setup_failures++;
+				goto out_remove;
+			}
+		}
+	}
+
+	if (!sc->in_probe)
+		hr_collide(rc);
+	if (sc->other != HR_OTHER_NONE) {
+		if (rc->party[mappers].err)
+			run->other_failed++;
+		else
+			run->other_ok++;
+	}
+	for (i = 0; i < mappers; i++)
+		hr_settle(rc, &rc->party[i]);
+	if (fake_iommu_check(rc->dev, true))
+		run->check_failures++;
+
+out_remove:
+	if (rc->unmanaged)
+		iommu_domain_free(rc->unmanaged);
+	fake_iommu_client_remove(rc->dev);
+out_free:
+	WRITE_ONCE(hr_probe_round, NULL);
+	for (i = 0; i < mappers; i++)
+		kfree(rc->party[i].buf);
+	kfree(rc);
+	return ret;
+}

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The scenario table. Each collision scenario is hr_round() with its own
+ * settings; the fault and bench scenarios have round functions of their
+ * own because their parties do not collide.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#include "harness.h"
+
+static const char * const hr_paths[] = { "device", "group", NULL };
+static const char * const hr_ctxs[] = { "thread", "spinlock", "timer", "both", NULL };
+static const char * const hr_bench_paths[] = { "attached", "first", NULL };
+
+#define HR_ROUNDS(d)	{ "rounds", d, 1, 100000 }
+#define HR_TIMEOUT	{ "timeout_s", 60, 1, 3600 }
+#define HR_THREADS(d)	{ "threads", d, 1, HR_MAX_THREADS }
+#define HR_DELAY	{ "delay_us", 0, 0, 100000 }
+
+static const struct hr_param hr_p_probe[] = {
+	HR_ROUNDS(20), HR_TIMEOUT, HR_DELAY, { }
+};
+static const struct hr_param hr_p_attach[] = {
+	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(2), HR_DELAY,
+	{ "path", 0, 0, 1, hr_paths }, { }
+};
+static const struct hr_param hr_p_race[] = {
+	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(2), HR_DELAY, { }
+};
+static const struct hr_param hr_p_atomic[] = {
+	HR_ROUNDS(20), HR_TIMEOUT, { "ctx", HR_CTX_BOTH, 0, 3, hr_ctxs }, HR_DELAY, { }
+};
+static const struct hr_param hr_p_lock[] = {
+	HR_ROUNDS(20), HR_TIMEOUT, HR_THREADS(1), HR_DELAY,
+	{ "path", 0, 0, 1, hr_paths }, { }
+};
+static const struct hr_param hr_p_fault[] = {
+	HR_ROUNDS(20), HR_TIMEOUT, { "fails", 2, 1, 100 }, { }
+};
+static const struct hr_param hr_p_bench[] = {
+	HR_ROUNDS(5), HR_TIMEOUT, HR_THREADS(1), { "path", 0, 0, 1, hr_bench_paths },
+	{ "iters", 2000, 1, 1000000 }, { }
+};
+
+/*
+ * fault_first_map: with `fails` attach failures injected, each of the first
+ * maps must fail with DMA_MAPPING_ERROR and leave the device deferred; the
+ * map after injection stops must succeed and translate.
+ */
+static int hr_fault_round(struct hr_run *run)
+{
+	u32 fails = hr_get(run, "fails");
+	struct device *dev;
+	dma_addr_t dma;
+	void *buf;
+	u32 i;
+	int ret = 0;
+
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	dev = fake_iommu_client_add(true, NULL);
+	if (IS_ERR(dev)) {
+		kfree(buf);
+		run->setup_failures++;
+		return PTR_ERR(dev);
+	}
+	fake_iommu_fail_attaches(fails);
+	for (i = 0; i <= fails; i++) {
+		bool want_ok = i == fails;
+
+		dma = dma_map_single(dev, buf, PAGE_SIZE, DMA_BIDIRECTIONAL);
+		if (dma_mapping_error(dev, dma)) {
+			run->maps_failed++;
+			if (want_ok || !fake_iommu_client_deferred(dev))
+				run->bad_translations++;
+			continue;
+		}
+		run->maps_ok++;
+		if (!want_ok)
+			run->bad_translations++;
+		dma_unmap_single(dev, dma, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	}
+	fake_iommu_fail_attaches(0);
+	if (fake_iommu_check(dev, true))
+		run->check_failures++;
+	fake_iommu_client_remove(dev);
+	kfree(buf);
+	return ret;
+}
+
+const struct hr_scenario hr_scenarios[] = {
+	{
+		.name = "probe_first_map",
+		.what = "the legal pattern: first map inside the client driver's probe",
+		.params = hr_p_probe,
+		.in_probe = true,
+	}, {
+		.name = "map_vs_attach",
+		.what = "first maps racing a move to an UNMANAGED domain and back",
+		.params = hr_p_attach,
+		.other = HR_OTHER_ATTACH,
+	}, {
+		.name = "map_vs_map",
+		.what = "first maps racing each other into the deferred attach",
+		.params = hr_p_race,
+	}, {
+		.name = "map_vs_owner",
+		.what = "first maps racing iommu_group_claim/release_dma_owner()",
+		.params = hr_p_race,
+		.other = HR_OTHER_OWNER,
+	}, {
+		.name = "atomic_first_map",
+		.what = "first map with a spinlock held or from a timer (softirq)",
+		.params = hr_p_atomic,
+	}, {
+		.name = "lock_order",
+		.what = "first map holding the driver lock attach_dev takes elsewhere",
+		.params = hr_p_lock,
+		.other = HR_OTHER_ATTACH,
+		.under_lock = true,
+	}, {
+		.name = "fault_first_map",
+		.what = "first maps with attach failures injected, then a retry",
+		.params = hr_p_fault,
+		.run = hr_fault_round,
+		.inject = true,
+	}, {
+		.name = "bench",
+		.what = "map/unmap ns per op on attached devices or first maps",
+		.params = hr_p_bench,
+		.run = hr_bench,
+	},
+};
+const unsigned int hr_nr_scenarios = ARRAY_SIZE(hr_scenarios);

@@ -1,0 +1,29 @@
+#!/bin/sh
+# initramfs.sh OUT MODDIR: build the base initramfs (busybox, init, guest
+# helpers and tests, our modules) as a gzip'ed newc cpio in OUT.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+out=${1:?usage: initramfs.sh OUT MODDIR}
+moddir=${2:?usage: initramfs.sh OUT MODDIR}
+bb=$(command -v busybox || echo /bin/busybox)
+[ -x "$bb" ] || die "busybox not found (apt-get install busybox-static)"
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" \
+	"$root/lib/lockcheck" "$root/etc"
+cp "$bb" "$root/bin/busybox"
+cp "$here/guest/init" "$root/init"
+cp "$here/guest/lib.sh" "$root/lib/lockcheck/lib.sh"
+cp -r "$here/guest/tests" "$root/lib/lockcheck/tests" 2>/dev/null || true
+for ko in $(find "$moddir" -name '*.ko'); do
+	cp "$ko" "$root/lib/lockcheck/"
+done
+for extra in ${INITRAMFS_EXTRA:-}; do
+	cp "$extra" "$root/bin/"
+done
+chmod +x "$root/init"
+(cd "$root" && find . | sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,70 @@
+#!/bin/sh
+# vm.sh KERNEL_OUT INITRAMFS STEPS LOG: boot the kernel in QEMU (TCG, 2
+# vCPUs, 1 GiB), run the STEPS script inside, capture the serial console in
+# LOG. Exits non-zero, naming what happened, when the guest hangs (killed
+# at VM_TIMEOUT seconds), panics, oopses, or never reaches the end of its
+# steps. STEPS "-" boots an interactive shell on this terminal instead.
+#
+# KDUMP=1 (default) boots with elfcorehdr= so is_kdump_kernel() is true and
+# the DMA path's deferred-attach static key is on, as in a capture kernel.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+kout=${1:?usage: vm.sh KERNEL_OUT INITRAMFS STEPS LOG}
+base=$2
+steps=$3
+log=$4
+timeout=${VM_TIMEOUT:-600}
+kdump=${KDUMP:-1}
+
+case $timeout in
+''|*[!0-9]*) die "VM_TIMEOUT=$timeout is not a number of seconds" ;;
+esac
+case $kdump in
+0|1) ;;
+*) die "KDUMP=$kdump must be 0 or 1" ;;
+esac
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+
+append="console=ttyS0 panic=-1 loglevel=7 ${VM_APPEND:-}"
+# is_kdump_kernel() only asks whether an address was given; this one is
+# outside the guest's RAM so vmcore_init() reads nothing that matters.
+[ "$kdump" = 1 ] && append="$append elfcorehdr=0x80000000"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+initrd=$tmp/initrd
+if [ "$steps" = - ]; then
+	cp "$base" "$initrd"
+else
+	mkdir "$tmp/steps"
+	cp "$steps" "$tmp/steps/steps"
+	# A second archive appended to the first: the kernel unpacks both.
+	(cd "$tmp/steps" && echo steps | cpio -o -H newc --quiet -R 0:0) | gzip -1 >"$tmp/steps.cpio.gz"
+	cat "$base" "$tmp/steps.cpio.gz" >"$initrd"
+fi
+
+set -- qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 1G \
+	-no-reboot -kernel "$kout/bzImage" -initrd "$initrd" -append "$append"
+
+if [ "$steps" = - ]; then
+	exec "$@" -nographic
+fi
+
+mkdir -p "$(dirname "$log")"
+rc=0
+timeout -k 5 "$timeout" "$@" -display none -monitor none -serial "file:$log" \
+	</dev/null >"$tmp/qemu.out" 2>&1 || rc=$?
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	die "guest hung: killed after ${timeout}s; console log $log"
+fi
+[ "$rc" = 0 ] || die "qemu exited with status $rc: $(head -c 300 "$tmp/qemu.out"); console log $log"
+if grep -q 'Kernel panic - not syncing' "$log"; then
+	die "guest panicked: $(grep -m1 'Kernel panic - not syncing' "$log" | sed 's/.*Kernel panic - not syncing: *//'); console log $log"
+fi
+if grep -Eq 'Oops:|general protection fault|BUG: kernel NULL pointer dereference|BUG: unable to handle' "$log"; then
+	die "guest oopsed: $(grep -Em1 'Oops:|general protection fault|BUG: kernel NULL pointer|BUG: unable to handle' "$log" | sed 's/^\[[^]]*\] *//'); console log $log"
+fi
+grep -q '@@lockcheck: done' "$log" ||
+	die "guest stopped before the end of its steps; console log $log"
