@@ -108,9 +108,12 @@ static int __init fi_init(void)
 	if (ret)
 		goto err_sysfs;
 
-	ret = fi_clients_add_initial(clients);
+	/* A first client locates the group mutex for the lock detector. */
+	ret = fi_clients_add_initial(clients ? clients : 1);
 	if (ret)
 		goto err_register;
+	if (!clients)
+		fi_clients_remove_all();
 	pr_info("fake_iommu: registered with %u client(s), attach %s\n",
 		clients, fi_knobs.deferred ? "deferred" : "immediate");
 	return 0;

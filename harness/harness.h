@@ -40,6 +40,7 @@ struct hr_scenario {
 	enum hr_other other;
 	bool in_probe;		/* first map from a driver's probe */
 	bool under_lock;	/* first map holding fake_iommu's driver lock */
+	bool in_turn;		/* other party first, then the mappers: no collision */
 	bool inject;		/* attach failures injected, then retries */
 };
 

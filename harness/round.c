@@ -194,6 +194,11 @@ static void hr_collide(struct hr_round *rc)
 			rc->run->setup_failures++;
 			continue;
 		}
+		/*
+		 * One party per CPU where possible: without preemption a party
+		 * spinning in attach_dev would hold back one sharing its CPU.
+		 */
+		kthread_bind(t, i % num_online_cpus());
 		get_task_struct(t);
 		rc->party[i].task = t;
 		wake_up_process(t);
@@ -291,8 +296,13 @@ int hr_round(struct hr_run *run)
 		}
 	}
 
-	if (!sc->in_probe)
+	if (sc->in_turn) {
+		rc->party[mappers].err = hr_other(rc);
+		for (i = 0; i < mappers; i++)
+			hr_first_map(&rc->party[i]);
+	} else if (!sc->in_probe) {
 		hr_collide(rc);
+	}
 	if (sc->other != HR_OTHER_NONE) {
 		if (rc->party[mappers].err)
 			run->other_failed++;

@@ -17,8 +17,9 @@ sc=${2:?usage: cell.sh LOG SCENARIO [VM_ERROR]}
 vmerr=${3:-}
 
 # The KTAP block the guest printed between its markers.
-ktap=$(awk '/@@lockcheck: results begin/ {on = 1; next}
-	/@@lockcheck: results end/ {on = 0} on' "$log" 2>/dev/null || true)
+# The serial console ends lines with CR LF.
+ktap=$(tr -d '\r' <"$log" 2>/dev/null | awk '/@@lockcheck: results begin/ {on = 1; next}
+	/@@lockcheck: results end/ {on = 0} on' || true)
 rounds=$(echo "$ktap" | awk -F': ' '/^# rounds_run:/ {print $2}')
 detectors=$(echo "$ktap" | awk -F'[ :]+' '/^# detector / && $4 > 0 {printf "%s%s=%s", sep, $3, $4; sep = ","}')
 # Reports as "kind:title", the core's own lock assertion apart.

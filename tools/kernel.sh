@@ -61,28 +61,7 @@ mkdir -p "$build" "$(dirname "$log")"
 
 if [ "$(cat "$build/.lockcheck-config-key" 2>/dev/null)" != "$ckey" ]; then
 	stage "config tinyconfig + $(for f in $frags; do basename "$f"; done | tr '\n' ' ')" >&2
-	run_logged "$log" make -C "$tree" O="$build" tinyconfig
-	run_logged "$log" sh -c 'cd "$1" && shift && scripts/kconfig/merge_config.sh -O "$@"' \
-		sh "$tree" "$build" "$build/.config" $frags
-	# Kconfig drops options silently: check each one the fragments ask for.
-	missing=$(awk '
-		FNR == NR { have[$0] = 1; next }
-		/^CONFIG_[A-Za-z0-9_]+=/ { split($0, kv, "="); want[kv[1]] = $0; next }
-		/^# CONFIG_[A-Za-z0-9_]+ is not set/ { want[$2] = "n"; next }
-		END {
-			for (o in want) {
-				if (want[o] == "n") {
-					if ((o "=y") in have || (o "=m") in have)
-						print o "=n"
-				} else if (!(want[o] in have)) {
-					print want[o]
-				}
-			}
-		}' "$build/.config" $frags | sort)
-	if [ -n "$missing" ]; then
-		echo "$missing" | sed 's/^/    not in final .config: /' >&2
-		die "config fragment options did not survive the merge: $(echo "$missing" | tr '\n' ' ')"
-	fi
+	"$here/config.sh" "$tree" "$build" "$log" $frags
 	echo "$ckey" >"$build/.lockcheck-config-key"
 	rm -f "$build/.lockcheck-built-key"
 fi

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The tables.  To recognise a new report, add a row to headers[]; to
+ * stop a helper frame from being blamed, add it to noise_frames[]; to
+ * change the harness marker syntax, edit markers[].  Rows are tried in
+ * order and the first match wins, so specific rows go before generic
+ * ones (lockdep's "WARNING: possible ..." before "WARNING: CPU: ...",
+ * "BUG: KASAN:" before the catch-all "BUG:").
+ */
+#include "patterns.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const kind_names[] = {
+	[K_LOCKDEP] = "lockdep",	[K_WARNING] = "warning",
+	[K_BUG] = "bug",		[K_OOPS] = "oops",
+	[K_KASAN] = "kasan",		[K_KCSAN] = "kcsan",
+	[K_KMEMLEAK] = "kmemleak",	[K_HUNG_TASK] = "hung_task",
+	[K_RCU_STALL] = "rcu_stall",	[K_SOFT_LOCKUP] = "soft_lockup",
+};
+
+#define FN "([A-Za-z_][A-Za-z0-9_.]*)\\+0x"
+#define LOCKDEP(re, t) { "^" re, K_LOCKDEP, t, 0, 0, NULL }
+#define RIP_FLAGS (PF_USE_RIP)
+
+static const struct header_pat headers[] = {
+	LOCKDEP("WARNING: possible circular locking dependency detected",
+		"possible deadlock"),
+	LOCKDEP("WARNING: possible irq lock inversion dependency detected",
+		"possible deadlock"),
+	LOCKDEP("WARNING: [A-Z]+-safe -> [A-Z]+-unsafe lock order detected",
+		"possible deadlock"),
+	LOCKDEP("WARNING: possible recursive locking detected",
+		"possible recursive locking"),
+	LOCKDEP("WARNING: inconsistent lock state", "inconsistent lock state"),
+	LOCKDEP("\\[ BUG: Invalid wait context \\]",
+		"BUG: Invalid wait context"),
+	LOCKDEP("WARNING: bad unlock balance detected",
+		"WARNING: bad unlock balance"),
+	LOCKDEP("WARNING: held lock freed", "WARNING: held lock freed"),
+	LOCKDEP("WARNING: suspicious RCU usage",
+		"WARNING: suspicious RCU usage"),
+	LOCKDEP("WARNING: lock held when returning to user space",
+		"WARNING: lock held when returning to user space"),
+	LOCKDEP("WARNING: Nested lock was not taken",
+		"WARNING: Nested lock was not taken"),
+	/* 6.12: "WARNING: CPU: 1 PID: 85 at file.c:12 fn+0x3a/0x50" */
+	{ "^WARNING: CPU: [0-9]+ PID: [0-9]+ at ([^ ]+ )?" FN, K_WARNING,
+	  "WARNING", 2, RIP_FLAGS, NULL },
+	/* 7.x: "WARNING: file.c:12 at fn+0x3a/0x50, CPU#1: comm/85" */
+	{ "^WARNING: ([^ ]+ )?at " FN, K_WARNING, "WARNING", 2, RIP_FLAGS,
+	  NULL },
+	{ "^BUG: KASAN: (.+) in " FN, K_KASAN, "KASAN: %1 %Q", 2,
+	  PF_RULE_END, "^(Read|Write) (of size|at addr)" },
+	{ "^BUG: KCSAN: ([a-z-]+) in (.+)$", K_KCSAN, "KCSAN: %1 in %2", 0,
+	  PF_RULE_END | PF_ANY_FRAMES | PF_NO_FUNC, NULL },
+	{ "^BUG: sleeping function called from invalid context", K_BUG,
+	  "BUG: sleeping function called from invalid context", 0, 0, NULL },
+	{ "^BUG: scheduling while atomic", K_BUG,
+	  "BUG: scheduling while atomic", 0, 0, NULL },
+	{ "^BUG: kernel NULL pointer dereference", K_OOPS,
+	  "BUG: unable to handle kernel NULL pointer dereference", 0,
+	  RIP_FLAGS, NULL },
+	{ "^BUG: unable to handle kernel NULL pointer dereference", K_OOPS,
+	  "BUG: unable to handle kernel NULL pointer dereference", 0,
+	  RIP_FLAGS, NULL },
+	{ "^BUG: unable to handle (page fault|kernel paging request)", K_OOPS,
+	  "BUG: unable to handle %1", 0, RIP_FLAGS, NULL },
+	{ "^kernel BUG at ", K_OOPS, "kernel BUG", 0, RIP_FLAGS, NULL },
+	{ "^Oops: general protection fault", K_OOPS,
+	  "general protection fault", 0, RIP_FLAGS | PF_CONT, NULL },
+	{ "^general protection fault", K_OOPS, "general protection fault", 0,
+	  RIP_FLAGS | PF_CONT, NULL },
+	{ "^Oops: ", K_OOPS, "Oops", 0, RIP_FLAGS | PF_CONT, NULL },
+	{ "^Kernel panic - not syncing: (.*[^ ])", K_OOPS, "kernel panic: %1",
+	  0, PF_PANIC | PF_NO_FUNC, NULL },
+	{ "^kmemleak: unreferenced object", K_KMEMLEAK, "memory leak", 0,
+	  PF_LEAK, NULL },
+	{ "^unreferenced object", K_KMEMLEAK, "memory leak", 0, PF_LEAK,
+	  NULL },
+	{ "^INFO: task .* blocked( in I/O wait)? for more than", K_HUNG_TASK,
+	  "INFO: task hung", 0, 0, NULL },
+	{ "^rcu: INFO: rcu_[a-z_]+ (self-)?detected stall", K_RCU_STALL,
+	  "INFO: rcu detected stall", 0, RIP_FLAGS | PF_SKIP_IRQ, NULL },
+	{ "^INFO: rcu_[a-z_]+ (self-)?detected stall", K_RCU_STALL,
+	  "INFO: rcu detected stall", 0, RIP_FLAGS | PF_SKIP_IRQ, NULL },
+	{ "^watchdog: BUG: soft lockup", K_SOFT_LOCKUP, "BUG: soft lockup", 0,
+	  RIP_FLAGS | PF_SKIP_IRQ, NULL },
+	{ "^BUG: soft lockup", K_SOFT_LOCKUP, "BUG: soft lockup", 0,
+	  RIP_FLAGS | PF_SKIP_IRQ, NULL },
+	/* Any other "BUG: text" line; text stops at ':', '[', '-' or digits. */
+	{ "^BUG: ([A-Za-z_() ]*[A-Za-z_)])", K_BUG, "BUG: %1", 0, 0, NULL },
+};
+
+#define NR_HEADERS (sizeof(headers) / sizeof(headers[0]))
+
+/* Lines the project's harness prints around each scenario. */
+static const struct marker_pat markers[] = {
+	{ "^harness: BEGIN ([^ ]+)", MARK_BEGIN },
+	{ "^harness: END ([^ ]+)", MARK_END },
+};
+
+#define NR_MARKERS (sizeof(markers) / sizeof(markers[0]))
+
+/*
+ * Frames that belong to locking, debugging, printing, scheduling or
+ * allocation machinery rather than to the code at fault.  A trailing
+ * '*' matches a prefix.  Compiler suffixes (".cold", ".isra.0") are
+ * stripped before comparing.  leak_only rows apply to kmemleak only:
+ * there the allocator is machinery, elsewhere it may be the culprit.
+ */
+#define N(name) { name, false }
+#define L(name) { name, true }
+
+static const struct {
+	const char *name;
+	bool leak_only;
+} noise_frames[] = {
+	/* lockdep and lock primitives */
+	N("lock_acquire*"), N("lock_release*"), N("lock_sync"),
+	N("__lock_acquire*"), N("__lock_release*"), N("lockdep_*"),
+	N("__lockdep_*"), N("lock_is_held*"), N("check_*"),
+	N("validate_chain"), N("mark_lock*"), N("mark_usage"),
+	N("mark_held_locks"), N("valid_state"), N("find_held_lock"),
+	N("debug_locks_off*"), N("__bfs*"), N("add_chain_cache"),
+	N("look_up_lock_class"), N("register_lock_class"),
+	N("mutex_lock*"), N("__mutex_lock*"), N("mutex_unlock*"),
+	N("__mutex_unlock*"), N("mutex_trylock*"), N("ww_mutex_*"),
+	N("__ww_mutex_*"), N("down_read*"), N("down_write*"),
+	N("__down_*"), N("up_read*"), N("up_write*"), N("rwsem_*"),
+	N("percpu_down_*"), N("percpu_up_*"), N("percpu_rwsem_*"),
+	N("_raw_spin_*"), N("_raw_read_*"), N("_raw_write_*"),
+	N("do_raw_spin_*"), N("__raw_spin_*"), N("queued_spin_*"),
+	N("native_queued_spin_*"), N("__pv_queued_spin_*"),
+	N("queued_read_*"), N("queued_write_*"), N("rt_spin_*"),
+	N("rt_mutex_*"), N("__rt_mutex_*"), N("rt_read_*"),
+	N("rt_write_*"), N("lock_sock"), N("lock_sock_nested"),
+	N("rcu_read_lock*"), N("rcu_read_unlock*"), N("rcu_lock_*"),
+	/* printing and stack dumping */
+	N("print_*"), N("__print_*"), N("dump_stack*"), N("__dump_stack"),
+	N("show_stack*"), N("show_trace*"), N("show_regs*"),
+	N("__show_regs"), N("dump_backtrace*"), N("printk*"),
+	N("vprintk*"), N("_printk"), N("panic"), N("nmi_cpu_backtrace*"),
+	N("nmi_trigger_cpumask_backtrace"), N("rcu_dump_cpu_stacks"),
+	N("dump_cpu_task"), N("sched_show_task"), N("_sched_show_task"),
+	/* WARN/BUG trap handling */
+	N("__warn*"), N("warn_slowpath*"), N("report_bug"),
+	N("__report_bug"), N("handle_bug"), N("fixup_bug"),
+	N("do_error_trap"), N("do_invalid_op"), N("invalid_op"),
+	N("exc_invalid_op"), N("asm_exc_invalid_op"), N("do_trap"),
+	/* might_sleep and the scheduler */
+	N("__might_sleep"), N("__might_resched"), N("___might_sleep"),
+	N("__might_fault"), N("__cant_sleep"), N("__schedule_bug"),
+	N("__schedule"), N("schedule"), N("schedule_*"),
+	N("preempt_schedule*"), N("io_schedule*"), N("__switch_to*"),
+	N("context_switch"), N("__wait_for_common"),
+	N("wait_for_common*"), N("wait_for_completion*"),
+	N("__flush_work"), N("flush_work"), N("folio_wait_bit*"),
+	/* sanitizers */
+	N("kasan_*"), N("__kasan_*"), N("__asan_*"), N("asan_*"),
+	N("check_memory_region*"), N("kcsan_*"), N("__kcsan_*"),
+	N("__tsan_*"), N("kmsan_*"), N("__msan_*"), N("kmemleak_*"),
+	N("__sanitizer_cov_*"), N("save_stack*"), N("stack_trace_save*"),
+	N("memcpy"), N("memset"), N("memmove"), N("__memcpy"),
+	N("__memset"), N("__memmove"),
+	/* timer interrupt and watchdog plumbing (stalls, soft lockups) */
+	N("watchdog_timer_fn"), N("__hrtimer_run_queues"),
+	N("hrtimer_interrupt"), N("rcu_sched_clock_irq"),
+	N("rcu_check_callbacks*"), N("rcu_pending"),
+	N("update_process_times"), N("tick_*"), N("sysvec_*"),
+	N("__sysvec_*"), N("asm_sysvec_*"), N("local_apic_timer_interrupt"),
+	N("smp_apic_timer_interrupt*"), N("apic_timer_interrupt"),
+	N("trace_hardirqs_*"),
+	/* allocators, for memory leaks only */
+	L("kmalloc*"), L("__kmalloc*"),
+	L("kmem_cache_alloc*"), L("__kmem_cache_alloc*"),
+	L("kzalloc*"), L("kvmalloc*"), L("__kvmalloc*"),
+	L("krealloc*"), L("slab_post_alloc_hook"),
+	L("slab_alloc*"), L("__slab_alloc*"),
+	L("___slab_alloc"), L("alloc_pages*"),
+	L("__alloc_pages*"), L("vmalloc*"),
+	L("__vmalloc*"), L("kmemdup*"), L("kstrdup*"),
+};
+
+#define NR_NOISE (sizeof(noise_frames) / sizeof(noise_frames[0]))
+
+struct compiled {
+	regex_t rx;
+	char lead[40];		/* literal prefix, checked before the regex */
+	size_t lead_len;
+};
+
+static struct compiled hdr_rx[NR_HEADERS], hdr_qrx[NR_HEADERS];
+static struct compiled mark_rx[NR_MARKERS];
+static bool hdr_first[256];	/* first bytes of all header leads */
+static bool mark_first[256];
+static size_t nr_compiled_hdr, nr_compiled_mark;
+
+const char *kind_name(enum kind k)
+{
+	return kind_names[k];
+}
+
+/* The literal text a regex starts with: cheap to test on every line. */
+static void extract_lead(const char *re, struct compiled *c)
+{
+	size_t n = 0;
+
+	if (*re == '^')
+		re++;
+	while (*re && !strchr(".[]()*+?{}|^$\\", *re) &&
+	       n < sizeof(c->lead) - 1)
+		c->lead[n++] = *re++;
+	c->lead[n] = '\0';
+	c->lead_len = n;
+}
+
+static int compile(const char *re, struct compiled *c, char *err,
+		   size_t errlen)
+{
+	int rc = regcomp(&c->rx, re, REG_EXTENDED);
+
+	if (rc) {
+		char msg[128];
+
+		regerror(rc, &c->rx, msg, sizeof(msg));
+		snprintf(err, errlen, "bad pattern '%s': %s", re, msg);
+		return -1;
+	}
+	extract_lead(re, c);
+	return 0;
+}
+
+int patterns_init(char *err, size_t errlen)
+{
+	for (size_t i = 0; i < NR_HEADERS; i++) {
+		if (compile(headers[i].re, &hdr_rx[i], err, errlen))
+			return -1;
+		if (headers[i].qual_re &&
+		    compile(headers[i].qual_re, &hdr_qrx[i], err, errlen)) {
+			regfree(&hdr_rx[i].rx);
+			return -1;
+		}
+		nr_compiled_hdr++;
+		hdr_first[(unsigned char)hdr_rx[i].lead[0]] = true;
+	}
+	for (size_t i = 0; i < NR_MARKERS; i++) {
+		if (compile(markers[i].re, &mark_rx[i], err, errlen))
+			return -1;
+		nr_compiled_mark++;
+		mark_first[(unsigned char)mark_rx[i].lead[0]] = true;
+	}
+	return 0;
+}
+
+void patterns_free(void)
+{
+	for (size_t i = 0; i < nr_compiled_hdr; i++) {
+		regfree(&hdr_rx[i].rx);
+		if (headers[i].qual_re)
+			regfree(&hdr_qrx[i].rx);
+	}
+	for (size_t i = 0; i < nr_compiled_mark; i++)
+		regfree(&mark_rx[i].rx);
+	nr_compiled_hdr = nr_compiled_mark = 0;
+}
+
+static bool run(const struct compiled *c, const char *msg, regmatch_t *m,
+		size_t nm)
+{
+	if (strncmp(msg, c->lead, c->lead_len))
+		return false;
+	return regexec(&c->rx, msg, nm, m, 0) == 0;
+}
+
+static void copy_group(const char *msg, const regmatch_t *m, char *out,
+		       size_t len)
+{
+	size_t n = 0;
+
+	if (m->rm_so >= 0) {
+		n = (size_t)(m->rm_eo - m->rm_so);
+		if (n >= len)
+			n = len - 1;
+		memcpy(out, msg + m->rm_so, n);
+	}
+	out[n] = '\0';
+}
+
+const struct header_pat *match_header(const char *msg, struct caps *caps)
+{
+	regmatch_t m[MAX_CAPS + 1];
+
+	if (!hdr_first[(unsigned char)msg[0]])
+		return NULL;
+	for (size_t i = 0; i < NR_HEADERS; i++) {
+		if (!run(&hdr_rx[i], msg, m, MAX_CAPS + 1))
+			continue;
+		for (int g = 0; g <= MAX_CAPS; g++)
+			copy_group(msg, &m[g], caps->s[g], sizeof(caps->s[g]));
+		return &headers[i];
+	}
+	return NULL;
+}
+
+bool match_qualifier(const struct header_pat *p, const char *msg,
+		     char *out, size_t outlen)
+{
+	regmatch_t m[2];
+
+	if (!p->qual_re || !run(&hdr_qrx[p - headers], msg, m, 2))
+		return false;
+	copy_group(msg, &m[1], out, outlen);
+	return true;
+}
+
+/* Returns the marker action, or -1; the scenario name goes to @scenario. */
+int match_marker(const char *msg, char *scenario, size_t len)
+{
+	regmatch_t m[2];
+
+	if (!mark_first[(unsigned char)msg[0]])
+		return -1;
+	for (size_t i = 0; i < NR_MARKERS; i++) {
+		if (run(&mark_rx[i], msg, m, 2)) {
+			copy_group(msg, &m[1], scenario, len);
+			return markers[i].action;
+		}
+	}
+	return -1;
+}
+
+bool frame_is_noise(const char *name, bool leak)
+{
+	size_t n = strcspn(name, ".");
+
+	for (size_t i = 0; i < NR_NOISE; i++) {
+		const char *pat = noise_frames[i].name;
+		size_t pl = strlen(pat);
+
+		if (noise_frames[i].leak_only && !leak)
+			continue;
+		if (pat[pl - 1] == '*') {
+			if (n >= pl - 1 && !strncmp(name, pat, pl - 1))
+				return true;
+		} else if (n == pl && !strncmp(name, pat, n)) {
+			return true;
+		}
+	}
+	return false;
+}

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * splatscan - list the kernel reports (lockdep splats, WARNINGs, BUGs,
+ * oopses, sanitizer reports, hangs, stalls) in a console or dmesg log.
+ *
+ * usage: splatscan [--json] [FILE|-]
+ * exit:  0 no report, 1 reports found, 2 error
+ *
+ * This file does I/O only: reading lines with bounded memory and
+ * printing what scan.c hands over.
+ */
+#include "scan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define READ_SIZE	(1 << 20)
+#define LINE_MAX_KEPT	4096	/* longer lines are truncated */
+
+struct output {
+	bool json;
+	unsigned long count;
+};
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\u%04x", c);	/* keeps the output ASCII */
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void emit_json(const struct report_out *r, unsigned long n)
+{
+	fputs(n ? ",\n" : "[\n", stdout);
+	printf("  {\n    \"kind\": \"%s\",\n    \"title\": ", kind_name(r->kind));
+	json_string(r->title);
+	fputs(",\n    \"scenario\": ", stdout);
+	json_string(r->scenario);
+	printf(",\n    \"first_line\": %lu,\n    \"last_line\": %lu,\n",
+	       r->first, r->last);
+	fputs("    \"frames\": [", stdout);
+	for (int i = 0; i < r->nframes; i++) {
+		fputs(i ? ",\n      " : "\n      ", stdout);
+		json_string(r->frames[i]);
+	}
+	fputs(r->nframes ? "\n    ]\n  }" : "]\n  }", stdout);
+}
+
+static void emit_row(const struct report_out *r, unsigned long n)
+{
+	char lines[48];
+
+	if (!n)
+		printf("%-11s %-24s %-15s %s\n", "KIND", "SCENARIO", "LINES",
+		       "TITLE");
+	snprintf(lines, sizeof(lines), "%lu-%lu", r->first, r->last);
+	printf("%-11s %-24s %-15s %s\n", kind_name(r->kind),
+	       r->scenario[0] ? r->scenario : "-", lines, r->title);
+}
+
+static void emit(const struct report_out *r, void *arg)
+{
+	struct output *out = arg;
+
+	if (out->json)
+		emit_json(r, out->count);
+	else
+		emit_row(r, out->count);
+	out->count++;
+}
+
+/* Hands complete lines to the scanner; NUL bytes become spaces. */
+struct reader {
+	char line[LINE_MAX_KEPT + 1];
+	size_t len;		/* bytes kept of the current line */
+	unsigned long lineno;
+};
+
+static void end_line(struct reader *rd, struct scanner *s)
+{
+	if (rd->len && rd->line[rd->len - 1] == '\r')
+		rd->len--;
+	rd->line[rd->len] = '\0';
+	scanner_line(s, ++rd->lineno, rd->line);
+	rd->len = 0;
+}
+
+static void take(struct reader *rd, const char *p, size_t n)
+{
+	size_t room = LINE_MAX_KEPT - rd->len;
+
+	if (n > room)
+		n = room;
+	for (size_t i = 0; i < n; i++)
+		rd->line[rd->len + i] = p[i] ? p[i] : ' ';
+	rd->len += n;
+}
+
+static int scan_fd(int fd, struct scanner *s)
+{
+	static char buf[READ_SIZE];
+	static struct reader rd;
+	ssize_t got;
+
+	while ((got = read(fd, buf, sizeof(buf))) != 0) {
+		const char *p = buf, *end;
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		end = buf + got;
+		while (p < end) {
+			const char *nl = memchr(p, '\n', end - p);
+
+			take(&rd, p, (nl ? nl : end) - p);
+			if (!nl)
+				break;
+			end_line(&rd, s);
+			p = nl + 1;
+		}
+	}
+	if (rd.len)
+		end_line(&rd, s);	/* last line without '\n' */
+	return 0;
+}
+
+static int usage(void)
+{
+	fputs("usage: splatscan [--json] [FILE|-]\n", stderr);
+	return 2;
+}
+
+static int run(const char *path, struct output *out)
+{
+	struct scanner *s;
+	char err[256];
+	int fd = 0, rc = 0;
+
+	if (strcmp(path, "-")) {
+		fd = open(path, O_RDONLY);
+		if (fd < 0) {
+			fprintf(stderr, "splatscan: %s: %s\n", path,
+				strerror(errno));
+			return 2;
+		}
+	}
+	if (patterns_init(err, sizeof(err))) {
+		fprintf(stderr, "splatscan: %s\n", err);
+		rc = 2;
+		goto out;
+	}
+	s = scanner_new(emit, out);
+	if (!s) {
+		fprintf(stderr, "splatscan: out of memory\n");
+		rc = 2;
+	} else if (scan_fd(fd, s)) {
+		fprintf(stderr, "splatscan: %s: %s\n",
+			fd ? path : "<stdin>", strerror(errno));
+		rc = 2;
+	} else {
+		scanner_finish(s);
+	}
+	scanner_free(s);
+	patterns_free();
+out:
+	if (fd)
+		close(fd);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct output out = { 0 };
+	const char *path = NULL;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			out.json = true;
+		else if (argv[i][0] == '-' && argv[i][1] && !path)
+			return usage();
+		else if (!path)
+			path = argv[i];
+		else
+			return usage();
+	}
+	rc = run(path ? path : "-", &out);
+	if (out.json && (out.count || !rc))
+		fputs(out.count ? "\n]\n" : "[]\n", stdout);
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "splatscan: write error: %s\n",
+			strerror(errno));
+		return 2;
+	}
+	return rc ? rc : out.count ? 1 : 0;
+}

@@ -1,0 +1,101 @@
+#!/bin/sh
+# The pipeline's own tests: each failure path ends non-zero with a one-line
+# reason naming the culprit, and the modules' in-VM tests pass. Ends with
+# "N passed, N failed".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+tools=$(dirname "$here")
+. "$tools/lib.sh"
+passed=0
+failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+ko() { failed=$((failed + 1)); echo "not ok - $1${2:+: $2}"; }
+
+# must_fail NAME PATTERN CMD...: CMD exits non-zero and its last line of
+# stderr matches PATTERN.
+must_fail() {
+	_name=$1 _pat=$2
+	shift 2
+	if "$@" >"$tmp/out" 2>"$tmp/err"; then
+		ko "$_name" "exited 0"
+	elif tail -n 1 "$tmp/err" | grep -Eq "$_pat"; then
+		ok "$_name ($(tail -n 1 "$tmp/err"))"
+	else
+		ko "$_name" "last line: $(tail -n 1 "$tmp/err")"
+	fi
+}
+
+stage "pipeline failure paths"
+mkdir -p "$tmp/badpatch"
+cat >"$tmp/badpatch/0001-bad.patch" <<'PATCH'
+--- a/drivers/iommu/iommu.c
++++ b/drivers/iommu/iommu.c
+@@ -1,3 +1,3 @@
+-this line is not in iommu.c
++nor is this one
+ nor this
+PATCH
+echo 0001-bad.patch >"$tmp/badpatch/series"
+must_fail "a patch that does not apply names the patch" "patch .*0001-bad.patch does not apply" \
+	env -u VARIANT PATCHES="$tmp/badpatch" sh "$tools/kernel.sh"
+must_fail "a missing KSRC is named" "KSRC=/nonexistent/linux does not exist" \
+	env -u VARIANT KSRC=/nonexistent/linux sh "$tools/kernel.sh"
+must_fail "an unknown VARIANT is named" "VARIANT=no-such-variant" \
+	env VARIANT=no-such-variant sh "$tools/kernel.sh"
+must_fail "an unknown KVER is named" "KVER=4.4 is not a known kernel" \
+	env KVER=4.4 sh "$tools/kernel.sh"
+must_fail "a bad KDUMP is named" "KDUMP=2 must be 0 or 1" \
+	env KDUMP=2 sh "$tools/vm.sh" /nonexistent /nonexistent /nonexistent "$tmp/log"
+
+# Build everything once for the guest tests (vanilla 6.12).
+kout=$(env -u KSRC -u PATCHES VARIANT=vanilla KVER=6.12 sh "$tools/kernel.sh") || { ko "kernel build"; kout=; }
+if [ -n "$kout" ]; then
+	tree=$(sh "$tools/fetch-source.sh" 6.12)
+	printf 'CONFIG_LOCKCHECK_NO_SUCH_OPTION=y\nCONFIG_KASAN=y\n' >"$tmp/bogus.config"
+	stage "config check on a scratch build dir"
+	must_fail "fragment options that did not survive are named" \
+		"did not survive the merge: CONFIG_KASAN=y CONFIG_LOCKCHECK_NO_SUCH_OPTION=y" \
+		sh "$tools/config.sh" "$tree" "$tmp/build" "$tmp/config.log" \
+		"$tools/config/base.config" "$tmp/bogus.config"
+
+	mod=$(sh "$tools/modules.sh" "$kout")
+	sh "$tools/initramfs.sh" "$tmp/initrd" "$mod"
+
+	stage "guest that hangs, guest that panics"
+	echo 'sleep 1000' >"$tmp/hang.steps"
+	must_fail "a hung guest is killed at the timeout" "guest hung: killed after 20s" \
+		env VM_TIMEOUT=20 sh "$tools/vm.sh" "$kout" "$tmp/initrd" "$tmp/hang.steps" "$tmp/hang.log"
+	echo 'echo c > /proc/sysrq-trigger' >"$tmp/panic.steps"
+	must_fail "a panicking guest is named" "guest panicked" \
+		env VM_APPEND=oops=panic sh "$tools/vm.sh" "$kout" "$tmp/initrd" "$tmp/panic.steps" "$tmp/panic.log"
+
+	stage "modules' tests in the guest"
+	for t in first_map knobs triggers unload; do
+		{
+			echo '. /lib/lockcheck/lib.sh'
+			echo 'load fake_iommu clients=1'
+			echo 'load harness'
+			echo ". /lib/lockcheck/tests/$t.sh"
+		} >"$tmp/$t.steps"
+		if ! sh "$tools/vm.sh" "$kout" "$tmp/initrd" "$tmp/$t.steps" "$tmp/$t.log" 2>"$tmp/err"; then
+			ko "guest test $t" "$(tail -n 1 "$tmp/err")"
+			continue
+		fi
+		tr -d '\r' <"$tmp/$t.log" | grep '^@@lockcheck: \(not \)\?ok ' >"$tmp/$t.res"
+		while IFS= read -r l; do
+			case $l in
+			"@@lockcheck: ok "*) ok "$t: ${l#@@lockcheck: ok }" ;;
+			*) ko "$t: ${l#@@lockcheck: not ok }" ;;
+			esac
+		done <"$tmp/$t.res"
+		[ -s "$tmp/$t.res" ] || ko "guest test $t" "printed no results"
+		if "$tools/splatscan/splatscan" "$tmp/$t.log" | grep -E ' (fi_|hr_|fake_iommu|harness)' ; then
+			ko "guest test $t: no report points into our code"
+		fi
+	done
+fi
+echo "pipeline: $passed passed, $failed failed"
+[ "$failed" = 0 ]
