@@ -8,13 +8,14 @@
 
 #include "internal.h"
 
+/* A lock of the driver's own, for the lock_order scenario. */
 DEFINE_MUTEX(fake_iommu_driver_lock);
 EXPORT_SYMBOL_GPL(fake_iommu_driver_lock);
 
 /* The core's own assertion, so a failure prints the kernel's real splat. */
 static void fi_core_assert(struct device *dev)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+#if FI_ATTACH_HAS_OLD
 	/* Drivers ask the core for their current domain under the lock. */
 	iommu_driver_get_domain_for_dev(dev);
 #else
@@ -53,8 +54,12 @@ static void fi_set_hw_domain(struct fi_client *client, struct iommu_domain *doma
 		atomic_inc(&to_fi_domain(domain)->users);
 }
 
-int fi_attach_dev(struct iommu_domain *domain, struct device *dev
-		  FI_ATTACH_OLD_ARG)
+#if FI_ATTACH_HAS_OLD
+int fi_attach_dev(struct iommu_domain *domain, struct device *dev,
+		  struct iommu_domain *old)
+#else
+int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
+#endif
 {
 	struct fi_client *client = fi_client_of(dev);
 	/* The core clears the flag before a locked attach, after a deferred one. */

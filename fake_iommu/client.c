@@ -10,6 +10,7 @@
 
 #include "internal.h"
 
+/* Protects fi_clients; never taken on the attach or map paths. */
 DEFINE_MUTEX(fi_clients_lock);
 LIST_HEAD(fi_clients);
 static DEFINE_IDA(fi_client_ida);

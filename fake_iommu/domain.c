@@ -9,6 +9,7 @@
 
 #include "internal.h"
 
+/* Protects fi_domains: allocation and free only. */
 DEFINE_MUTEX(fi_domains_lock);
 LIST_HEAD(fi_domains);
 
@@ -30,7 +31,8 @@ static int fi_map_pages(struct iommu_domain *domain, unsigned long iova,
 	if (!atomic_read(&fd->users)) {
 		fi_count(fd->owner, FI_MAP_INTO_DETACHED);
 		if (dev)
-			fi_warn(dev, "map at %#lx into a domain no device is attached to\n", iova);
+			fi_warn(dev, "map at %#lx into a domain no device is attached to\n",
+				iova);
 	}
 	for (i = 0; i < pgcount; i++) {
 		unsigned long idx = (iova >> PAGE_SHIFT) + i;

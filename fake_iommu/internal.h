@@ -67,11 +67,7 @@ extern struct list_head fi_domains;
 extern atomic_long_t fi_total[FI_NR_COUNTERS];
 
 /* attach_dev gained the old domain as an argument in 6.18. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
-#define FI_ATTACH_OLD_ARG , struct iommu_domain *old
-#else
-#define FI_ATTACH_OLD_ARG
-#endif
+#define FI_ATTACH_HAS_OLD (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0))
 
 struct fi_client *fi_client_lookup(struct device *dev);
 
@@ -80,9 +76,14 @@ static inline struct fi_client *fi_client_of(struct device *dev)
 {
 	return dev_iommu_priv_get(dev);
 }
+
 void fi_count(struct fi_client *client, enum fi_counter c);
-int fi_attach_dev(struct iommu_domain *domain, struct device *dev
-		  FI_ATTACH_OLD_ARG);
+#if FI_ATTACH_HAS_OLD
+int fi_attach_dev(struct iommu_domain *domain, struct device *dev,
+		  struct iommu_domain *old);
+#else
+int fi_attach_dev(struct iommu_domain *domain, struct device *dev);
+#endif
 struct iommu_domain *fi_domain_alloc_paging(struct device *dev);
 unsigned long fi_domain_pages(struct iommu_domain *domain);
 int fi_clients_add_initial(unsigned int n);

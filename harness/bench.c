@@ -20,7 +20,7 @@ struct hr_bench_thread {
 	struct hr_run *run;
 	struct device *dev;
 	struct completion *start;
-	spinlock_t *lock;
+	spinlock_t *lock;	/* guards run->samples */
 	int err;
 };
 

@@ -40,7 +40,7 @@ struct hr_scenario {
 	enum hr_other other;
 	bool in_probe;		/* first map from a driver's probe */
 	bool under_lock;	/* first map holding fake_iommu's driver lock */
-	bool in_turn;		/* other party first, then the mappers: no collision */
+	bool in_turn;		/* mappers, then the other party: no collision */
 	bool inject;		/* attach failures injected, then retries */
 };
 
@@ -78,7 +78,6 @@ void hr_report(struct hr_run *run, struct seq_buf *s, int status);
 void hr_report_params(struct hr_run *run, struct seq_buf *s);
 int hr_probe_driver_register(void);
 void hr_probe_driver_unregister(void);
-extern const char hr_probe_driver_name[];
 
 static inline bool hr_should_stop(const struct hr_run *run)
 {

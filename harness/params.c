@@ -110,7 +110,8 @@ int hr_parse(const char *line, struct hr_run *run, char *why, size_t whylen)
 		seen |= BIT(i);
 		if (hr_parse_value(p, v, &run->val[i])) {
 			if (p->choices)
-				snprintf(why, whylen, "%s=%.32s is not one of the choices", p->name, v);
+				snprintf(why, whylen, "%s=%.32s is not one of the choices",
+					 p->name, v);
 			else
 				snprintf(why, whylen, "%s=%.32s is not a number in %u..%u",
 					 p->name, v, p->min, p->max);
@@ -130,7 +131,8 @@ void hr_describe(struct seq_buf *s)
 		seq_buf_printf(s, "%s: %s\n", hr_scenarios[i].name, hr_scenarios[i].what);
 		for (p = hr_scenarios[i].params; p->name; p++) {
 			if (!p->choices) {
-				seq_buf_printf(s, "  %s=%u (%u..%u)\n", p->name, p->def, p->min, p->max);
+				seq_buf_printf(s, "  %s=%u (%u..%u)\n", p->name, p->def,
+					       p->min, p->max);
 				continue;
 			}
 			seq_buf_printf(s, "  %s=%s (", p->name, p->choices[p->def]);

@@ -19,7 +19,7 @@
 #include "harness.h"
 
 /* from_timer() became timer_container_of() in 6.16. */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 16, 0)
+#ifndef timer_container_of
 #define timer_container_of from_timer
 #endif
 
@@ -34,7 +34,7 @@ struct hr_party {
 	void *buf;
 	dma_addr_t dma;
 	int err;
-	spinlock_t lock;
+	spinlock_t lock;	/* held across the map in HR_CTX_SPINLOCK */
 	struct timer_list timer;
 	struct completion timer_done;
 };
@@ -55,7 +55,7 @@ struct hr_round {
 
 /* The round a client's probe belongs to: one scenario runs at a time. */
 static struct hr_round *hr_probe_round;
-const char hr_probe_driver_name[] = "harness_first_map";
+static const char hr_probe_driver_name[] = "harness_first_map";
 
 static void hr_map(struct hr_party *p)
 {
@@ -99,29 +99,49 @@ static void hr_first_map(struct hr_party *p)
 	}
 }
 
+/*
+ * While the other party owns the device, a first map that read the
+ * deferred flag before the move may attach the default domain behind the
+ * core's back. Hold the device there a while, then ask fake_iommu whether
+ * its hardware still agrees with the core before moving back.
+ */
+static void hr_hold(struct hr_round *rc)
+{
+	u32 us = hr_has(rc->run, "hold_us") ? hr_get(rc->run, "hold_us") : 0;
+
+	if (us)
+		usleep_range(us, us + us / 8 + 1);
+	if (fake_iommu_check(rc->dev, false))
+		rc->run->check_failures++;
+}
+
 /* The other party: move the device away from its default domain and back. */
 static int hr_other(struct hr_round *rc)
 {
 	struct iommu_group *group;
 	int ret;
 
-	if (rc->run->sc->other == HR_OTHER_ATTACH && !hr_get(rc->run, "path")) {
-		ret = iommu_attach_device(rc->unmanaged, rc->dev);
-		if (!ret)
-			iommu_detach_device(rc->unmanaged, rc->dev);
-		return ret;
-	}
 	group = iommu_group_get(rc->dev);
 	if (!group)
 		return -ENODEV;
-	if (rc->run->sc->other == HR_OTHER_ATTACH) {
-		ret = iommu_attach_group(rc->unmanaged, group);
-		if (!ret)
-			iommu_detach_group(rc->unmanaged, group);
-	} else {
+	if (rc->run->sc->other == HR_OTHER_OWNER) {
 		ret = iommu_group_claim_dma_owner(group, rc);
-		if (!ret)
+		if (!ret) {
+			hr_hold(rc);
 			iommu_group_release_dma_owner(group);
+		}
+	} else if (!hr_get(rc->run, "path")) {
+		ret = iommu_attach_device(rc->unmanaged, rc->dev);
+		if (!ret) {
+			hr_hold(rc);
+			iommu_detach_device(rc->unmanaged, rc->dev);
+		}
+	} else {
+		ret = iommu_attach_group(rc->unmanaged, group);
+		if (!ret) {
+			hr_hold(rc);
+			iommu_detach_group(rc->unmanaged, group);
+		}
 	}
 	iommu_group_put(group);
 	return ret;
@@ -297,9 +317,9 @@ int hr_round(struct hr_run *run)
 	}
 
 	if (sc->in_turn) {
-		rc->party[mappers].err = hr_other(rc);
 		for (i = 0; i < mappers; i++)
 			hr_first_map(&rc->party[i]);
+		rc->party[mappers].err = hr_other(rc);
 	} else if (!sc->in_probe) {
 		hr_collide(rc);
 	}

@@ -19,31 +19,39 @@ static const char * const hr_bench_paths[] = { "attached", "first", NULL };
 #define HR_TIMEOUT	{ "timeout_s", 60, 1, 3600 }
 #define HR_THREADS(d)	{ "threads", d, 1, HR_MAX_THREADS }
 #define HR_DELAY	{ "delay_us", 0, 0, 100000 }
+/* How long the other party keeps the device away from its default domain. */
+#define HR_HOLD		{ "hold_us", 2000, 0, 100000 }
 
 static const struct hr_param hr_p_probe[] = {
 	HR_ROUNDS(20), HR_TIMEOUT, HR_DELAY, { }
 };
 /* One mapper by default: with the other party, one per vCPU of the VM. */
 static const struct hr_param hr_p_attach[] = {
-	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(1), HR_DELAY,
+	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(1), HR_DELAY, HR_HOLD,
 	{ "path", 0, 0, 1, hr_paths }, { }
 };
+
 static const struct hr_param hr_p_race[] = {
 	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(2), HR_DELAY, { }
 };
+
 static const struct hr_param hr_p_owner[] = {
-	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(1), HR_DELAY, { }
+	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(1), HR_DELAY, HR_HOLD, { }
 };
+
 static const struct hr_param hr_p_atomic[] = {
 	HR_ROUNDS(20), HR_TIMEOUT, { "ctx", HR_CTX_BOTH, 0, 3, hr_ctxs }, HR_DELAY, { }
 };
+
 static const struct hr_param hr_p_lock[] = {
 	HR_ROUNDS(20), HR_TIMEOUT, HR_THREADS(1), HR_DELAY,
 	{ "path", 0, 0, 1, hr_paths }, { }
 };
+
 static const struct hr_param hr_p_fault[] = {
 	HR_ROUNDS(20), HR_TIMEOUT, { "fails", 2, 1, 100 }, { }
 };
+
 static const struct hr_param hr_p_bench[] = {
 	HR_ROUNDS(5), HR_TIMEOUT, HR_THREADS(1), { "path", 0, 0, 1, hr_bench_paths },
 	{ "iters", 2000, 1, 1000000 }, { }
@@ -144,4 +152,5 @@ const struct hr_scenario hr_scenarios[] = {
 		.run = hr_bench,
 	},
 };
+
 const unsigned int hr_nr_scenarios = ARRAY_SIZE(hr_scenarios);

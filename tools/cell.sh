@@ -1,6 +1,8 @@
 #!/bin/sh
 # cell.sh LOG SCENARIO [VM_ERROR]: one summary line for a scenario's boot:
-#   scenario<TAB>verdict<TAB>rounds<TAB>detectors<TAB>splats<TAB>note
+#   scenario<TAB>verdict<TAB>rounds<TAB>detectors<TAB>reports<TAB>note
+# detectors: every fake_iommu detector as name=count, comma-separated;
+# reports: "kind:title xN" for each distinct kernel report, "; "-separated.
 # Verdicts, worst first:
 #   error     the guest hung, panicked or oopsed, or the scenario's KTAP is
 #             missing or "not ok"
@@ -21,7 +23,9 @@ vmerr=${3:-}
 ktap=$(tr -d '\r' <"$log" 2>/dev/null | awk '/@@lockcheck: results begin/ {on = 1; next}
 	/@@lockcheck: results end/ {on = 0} on' || true)
 rounds=$(echo "$ktap" | awk -F': ' '/^# rounds_run:/ {print $2}')
-detectors=$(echo "$ktap" | awk -F'[ :]+' '/^# detector / && $4 > 0 {printf "%s%s=%s", sep, $3, $4; sep = ","}')
+# Every detector with its count, and those that fired.
+detectors=$(echo "$ktap" | awk -F'[ :]+' '/^# detector / {printf "%s%s=%s", sep, $3, $4; sep = ","}')
+fired=$(echo "$detectors" | tr ',' '\n' | grep -v '=0$' | tr '\n' ',' | sed 's/,$//')
 # Reports as "kind:title", the core's own lock assertion apart.
 splats=$("$here/splatscan/splatscan" --json "$log" 2>/dev/null |
 	awk -F'"' '$2 == "kind" {k = $4} $2 == "title" {print k ":" $4}' || true)
@@ -41,12 +45,13 @@ elif echo "$ktap" | grep -q '^not ok'; then
 	note=$(echo "$ktap" | awk -F': ' '/^# reason:/ {print $2}')
 elif [ -n "$others" ]; then
 	verdict=splat
-elif echo "$detectors" | tr ',' '\n' | grep -v '^unlocked_attach=' | grep -q .; then
+elif echo "$fired" | tr ',' '\n' | grep -v '^unlocked_attach=' | grep -q .; then
 	verdict=race
-elif [ -n "$detectors" ] || [ "$asserts" -gt 0 ]; then
+elif [ -n "$fired" ] || [ "$asserts" -gt 0 ]; then
 	verdict=unlocked
 else
 	verdict=clean
 fi
-[ "$asserts" -gt 0 ] && others="core lock assertion WARNING x$asserts${others:+; $others}"
+[ "$asserts" -gt 0 ] && others="warning:WARNING in $(echo "$splats" |
+	grep -m1 -o 'iommu_group_mutex_assert\|iommu_driver_get_domain_for_dev') x$asserts${others:+; $others}"
 printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$sc" "$verdict" "${rounds:-0}" "${detectors:--}" "${others:--}" "$note"
