@@ -12,15 +12,15 @@
 DEFINE_MUTEX(fake_iommu_driver_lock);
 EXPORT_SYMBOL_GPL(fake_iommu_driver_lock);
 
-/* The core's own assertion, so a failure prints the kernel's real splat. */
+/*
+ * The core's own assertion, so a failure prints the kernel's real splat.
+ * 7.x also has iommu_driver_get_domain_for_dev(), which asserts the same
+ * lock, but it WARNs on the release path, where the core attaches the
+ * release domain after unlisting the device: not usable from attach_dev.
+ */
 static void fi_core_assert(struct device *dev)
 {
-#if FI_ATTACH_HAS_OLD
-	/* Drivers ask the core for their current domain under the lock. */
-	iommu_driver_get_domain_for_dev(dev);
-#else
 	iommu_group_mutex_assert(dev);
-#endif
 }
 
 /* Widen the race window the way a slow hardware invalidation would. */
