@@ -2,6 +2,8 @@
 # boot it in QEMU, run fake_iommu + harness scenarios, print a verdict.
 #
 #   make run      A/B verdict: vanilla vs seed-v3 on Linux 6.12 (default)
+#   make matrix   every variant of 6.12 and upstream 7.3, side by side
+#   make bench    what the lock costs on the map path, per variant
 #   make check    the whole test suite (what CI runs)
 #   make shell    boot the VM with the modules and a shell on this terminal
 #   make modules KDIR=/lib/modules/$(uname -r)/build   for your own test VM
@@ -25,9 +27,13 @@ else
 COLUMNS ?= 6.12:vanilla 6.12:seed-v3
 endif
 
-SPLATSCAN := tools/splatscan/splatscan
+MATRIX ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:vanilla
+ifneq ($(PATCHES),)
+MATRIX += $(KVER):@$(abspath $(PATCHES))
+endif
+BENCH ?= $(MATRIX)
 
-.PHONY: all deps tools run check shell modules clean distclean
+.PHONY: all deps tools run matrix bench check shell modules clean distclean
 
 all: tools
 
@@ -40,10 +46,16 @@ tools: deps
 run: tools
 	@dirs=$$(sh tools/run.sh $(COLUMNS)) && sh tools/verdict.sh $$dirs
 
+matrix: tools
+	@dirs=$$(sh tools/run.sh $(MATRIX)) && sh tools/verdict.sh $$dirs
+
+bench: tools
+	@sh tools/bench.sh $(BENCH)
+
 check: tools
 	@$(MAKE) -s -C tools/splatscan check
 	@sh tools/tests/run-all.sh
-	@$(MAKE) -s run
+	@$(MAKE) -s matrix
 
 shell: tools
 	@kout=$$(sh tools/kernel.sh) && mod=$$(sh tools/modules.sh $$kout) && \
