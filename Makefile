@@ -56,6 +56,7 @@ check: tools
 	@$(MAKE) -s -C tools/splatscan check
 	@sh tools/tests/run-all.sh
 	@$(MAKE) -s matrix
+	@sh tools/tests/count-reports.sh results/*/*_*.log
 
 shell: tools
 	@kout=$$(sh tools/kernel.sh) && mod=$$(sh tools/modules.sh $$kout) && \

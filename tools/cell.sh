@@ -33,6 +33,13 @@ asserts=$(echo "$splats" | grep -c 'WARNING in iommu_group_mutex_assert\|WARNING
 others=$(echo "$splats" | grep -v '^$' | grep -v 'WARNING in iommu_group_mutex_assert\|WARNING in iommu_driver_get_domain_for_dev' |
 	sort | uniq -c | awk '{c = $1; $1 = ""; sub(/^ /, ""); printf "%s%s x%d", sep, $0, c; sep = "; "}')
 
+# Well-formed KTAP, as the kernel's own parser (kunit.py parse) sees it.
+ktap_error=
+if [ -n "$ktap" ] && [ -n "${KTAP_PARSER:-}" ]; then
+	ktap_error=$(echo "$ktap" | python3 "$KTAP_PARSER" parse 2>&1 | grep -m1 '\[ERROR\]' |
+		sed 's/^.*\[ERROR\] *//' || true)
+fi
+
 note=
 if [ -n "$vmerr" ]; then
 	verdict=error
@@ -40,6 +47,9 @@ if [ -n "$vmerr" ]; then
 elif [ -z "$ktap" ]; then
 	verdict=error
 	note="no results from the guest"
+elif [ -n "$ktap_error" ]; then
+	verdict=error
+	note="KTAP malformed: $ktap_error"
 elif echo "$ktap" | grep -q '^not ok'; then
 	verdict=error
 	note=$(echo "$ktap" | awk -F': ' '/^# reason:/ {print $2}')

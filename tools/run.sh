@@ -48,6 +48,12 @@ run_column() {
 	*) die "column '$col' is not KVER:VARIANT, KVER:@DIR or ksrc" ;;
 	esac
 	mod=$("$here/modules.sh" "$kout")
+	if [ "$col" = ksrc ]; then
+		KTAP_PARSER=$KSRC/tools/testing/kunit/kunit.py
+	else
+		KTAP_PARSER=$("$here/fetch-source.sh" "${col%%:*}")/tools/testing/kunit/kunit.py
+	fi
+	export KTAP_PARSER
 	kver=$(cat "$kout/kernelrelease")
 	dir=$results/$kver-$name${FLAVOUR:+-$FLAVOUR}
 	initrd=$kout/initramfs.cpio.gz

@@ -127,7 +127,7 @@ END {
 	close(md)
 	for (i = 1; i <= bad; i++)
 		print "UNEXPECTED: " diffs[i] > verdict
-	printf "verdict: %d cell(s) as expected, %d unexpected\n", NR - bad, bad > verdict
+	printf "matrix: %d passed, %d failed\n", NR - bad, bad > verdict
 	exit bad > 0
 }' "$out/cells.tsv" && rc=0 || rc=$?
 # The table for a terminal: one row per scenario, <br> as " / ".

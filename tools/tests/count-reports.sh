@@ -1,0 +1,22 @@
+#!/bin/sh
+# count-reports.sh LOG...: on every VM log, splatscan must list as many
+# reports as an independent count of report header lines finds (our logs
+# hold no dmesg dump, so there are no duplicates to fold).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+scan=$(dirname "$here")/splatscan/splatscan
+passed=0
+failed=0
+for log in "$@"; do
+	[ -f "$log" ] || continue
+	got=$("$scan" --json "$log" | grep -c '"kind"')
+	want=$(tr -d '\r' <"$log" | grep -cE '\] (WARNING|BUG): |\] Oops: |\] general protection fault')
+	if [ "$got" = "$want" ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "not ok - $log: splatscan lists $got reports, $want header lines"
+	fi
+done
+echo "reports: $passed passed, $failed failed"
+[ "$failed" = 0 ]
