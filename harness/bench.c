@@ -20,6 +20,7 @@ struct hr_bench_thread {
 	struct hr_run *run;
 	struct device *dev;
 	struct completion *start;
+	struct completion done;
 	spinlock_t *lock;	/* guards run->samples */
 	int err;
 };
@@ -41,6 +42,7 @@ static int hr_bench_loop(void *data)
 
 	if (!buf) {
 		t->err = -ENOMEM;
+		complete(&t->done);
 		return 0;
 	}
 	wait_for_completion(t->start);
@@ -62,20 +64,27 @@ static int hr_bench_loop(void *data)
 	}
 out:
 	kfree(buf);
+	complete(&t->done);
 	return 0;
 }
 
 static int hr_bench_attached(struct hr_run *run, struct device *dev)
 {
-	struct hr_bench_thread t[HR_MAX_THREADS] = { };
 	struct task_struct *task[HR_MAX_THREADS] = { };
 	u32 i, n = hr_get(run, "threads");
 	DECLARE_COMPLETION_ONSTACK(start);
+	struct hr_bench_thread *t;
 	DEFINE_SPINLOCK(lock);
 	int ret = 0;
 
+	t = kcalloc(n, sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+
 	for (i = 0; i < n; i++) {
-		t[i] = (struct hr_bench_thread){ run, dev, &start, &lock, 0 };
+		t[i] = (struct hr_bench_thread){ .run = run, .dev = dev, .start = &start,
+						 .lock = &lock };
+		init_completion(&t[i].done);
 		task[i] = kthread_run(hr_bench_loop, &t[i], "harness/b%u", i);
 		if (IS_ERR(task[i])) {
 			ret = PTR_ERR(task[i]);
@@ -88,6 +97,8 @@ static int hr_bench_attached(struct hr_run *run, struct device *dev)
 	for (i = 0; i < n; i++) {
 		if (!task[i])
 			continue;
+		/* kthread_stop() on a thread not yet running would skip it. */
+		wait_for_completion(&t[i].done);
 		kthread_stop(task[i]);
 		put_task_struct(task[i]);
 		if (t[i].err) {
@@ -95,6 +106,7 @@ static int hr_bench_attached(struct hr_run *run, struct device *dev)
 			run->maps_failed++;
 		}
 	}
+	kfree(t);
 	return ret;
 }
 

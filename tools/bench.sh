@@ -24,7 +24,10 @@ build_dmabench() {
 	inc=$(mktemp -d)
 	mkdir -p "$inc/linux"
 	cp "$hdr" "$inc/linux/"
-	gcc -static -O2 -I"$inc" -o "$dst" "$tree/tools/testing/selftests/dma/dma_map_benchmark.c" ||
+	# tools/testing/selftests/dma/ until 6.x, tools/dma/ in 7.x
+	src=$tree/tools/dma/dma_map_benchmark.c
+	[ -f "$src" ] || src=$tree/tools/testing/selftests/dma/dma_map_benchmark.c
+	gcc -static -O2 -I"$inc" -o "$dst" "$src" ||
 		die "could not build dma_map_benchmark from $tree"
 	rm -rf "$inc"
 }
