@@ -4,7 +4,8 @@
 #   make run      A/B verdict: vanilla vs seed-v3 on Linux 6.12 (default)
 #   make matrix   every variant of 6.12 and upstream 7.3, side by side
 #   make bench    what the lock costs on the map path, per variant
-#   make check    the whole test suite (what CI runs)
+#   make sanitize / fuzz / soak / kdump   the harness under stress
+#   make check    the whole test suite (what CI runs; soak stays outside)
 #   make shell    boot the VM with the modules and a shell on this terminal
 #   make modules KDIR=/lib/modules/$(uname -r)/build   for your own test VM
 #
@@ -33,7 +34,8 @@ MATRIX += $(KVER):@$(abspath $(PATCHES))
 endif
 BENCH ?= $(MATRIX)
 
-.PHONY: all deps tools run matrix bench check shell modules clean distclean
+.PHONY: all deps tools run matrix bench sanitize fuzz soak kdump check shell modules \
+	clean distclean
 
 all: tools
 
@@ -52,10 +54,16 @@ matrix: tools
 bench: tools
 	@sh tools/bench.sh $(BENCH)
 
+sanitize fuzz soak kdump: tools
+	@sh tools/stress.sh $@
+
 check: tools
 	@$(MAKE) -s -C tools/splatscan check
 	@sh tools/tests/run-all.sh
 	@$(MAKE) -s matrix
+	@$(MAKE) -s kdump
+	@$(MAKE) -s sanitize
+	@$(MAKE) -s fuzz
 	@sh tools/tests/count-reports.sh results/*/*_*.log
 
 shell: tools

@@ -21,8 +21,20 @@ cp -r "$here/guest/tests" "$root/lib/lockcheck/tests" 2>/dev/null || true
 for ko in $(find "$moddir" -name '*.ko'); do
 	cp "$ko" "$root/lib/lockcheck/"
 done
+# Extra programs go to /bin with the shared libraries they need (ldd);
+# INITRAMFS_BOOT files (a kernel and initrd for kexec) go to /boot.
 for extra in ${INITRAMFS_EXTRA:-}; do
+	[ -f "$extra" ] || die "INITRAMFS_EXTRA: $extra does not exist"
 	cp "$extra" "$root/bin/"
+	ldd "$extra" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+done
+for f in ${INITRAMFS_BOOT:-}; do
+	[ -f "$f" ] || die "INITRAMFS_BOOT: $f does not exist"
+	mkdir -p "$root/boot"
+	cp "$f" "$root/boot/"
 done
 chmod +x "$root/init"
 (cd "$root" && find . | sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 >"$out.tmp"

@@ -8,6 +8,9 @@ scan=$(dirname "$here")/splatscan/splatscan
 passed=0
 failed=0
 for log in "$@"; do
+	# A kdump run's full console holds a deliberate sysrq crash, whose oops
+	# prints two header lines for one report; its capture part is counted.
+	case $log in *.full.log) continue ;; esac
 	[ -f "$log" ] || continue
 	got=$("$scan" --json "$log" | grep -c '"kind"')
 	want=$(tr -d '\r' <"$log" | grep -cE '\] (WARNING|BUG): |\] Oops: |\] general protection fault')

@@ -1,0 +1,167 @@
+#!/bin/sh
+# stress.sh MODE: the harness checked under stress, each mode ending in one
+# pass/fail line.
+#   sanitize  every default scenario on seed-v3 under FLAVOUR=sanitize
+#             (KASAN, kmemleak, debug objects) and FLAVOUR=kcsan
+#   fuzz      10,000 random and mutated lines from 2 processes into every
+#             writable debugfs file of both modules (sanitize flavour),
+#             then a normal scenario must still pass
+#   soak      5,000 rounds of map_vs_attach and 100 load/unload cycles
+#             (sanitize flavour), memory back to where it started
+#   kdump     each scenario in a real capture kernel (kexec -p, then a
+#             sysrq crash); its verdicts must equal the elfcorehdr= ones
+# A report whose stack holds fake_iommu or harness code fails the mode;
+# reports only in the core are listed as findings.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+. "$here/lib.sh"
+
+mode=${1:?usage: stress.sh sanitize|fuzz|soak|kdump}
+results=${RESULTS:-$top/results}
+variant=${VARIANT:-seed-v3}
+kver=${KVER:-6.12}
+# lock_order is left out: its lockdep report names fake_iommu's lock by design.
+scenarios=${SCENARIOS:-$here/scenarios/sanitize}
+splatscan=$here/splatscan/splatscan
+failures=0
+findings=0
+
+# kernel FLAVOUR: build; prints the kernel output directory.
+kernel() {
+	env -u PATCHES -u KSRC KVER="$kver" VARIANT="$variant" FLAVOUR="$1" "$here/kernel.sh"
+}
+
+# judge LOG WHAT: a report whose culprit (the function in its title: the
+# first frame outside the locking and debugging machinery) is ours fails;
+# one in the core is a finding. Every harness-made report has harness
+# frames further down its stack: that alone does not make it ours.
+judge() {
+	"$splatscan" --json "$1" | awk -v what="$2" '
+		/"title":/ {
+			t = $0; sub(/.*"title": "/, "", t); sub(/",?$/, "", t)
+			print ((t ~ / in (fi_|hr_|fake_iommu|debugfs_fuzz)/) ? "ours" : "core") "\t" what "\t" t
+		}' >>"$results/stress-$mode.reports"
+}
+
+# boot WHAT TIMEOUT KOUT INITRD LOG: run results/stress.steps in a VM; a
+# VM that fails is a failure; then judge its reports.
+boot() {
+	if ! err=$(VM_TIMEOUT=$2 "$here/vm.sh" "$3" "$4" "$results/stress.steps" "$5" 2>&1); then
+		echo "fail	$1	$err" >>"$results/stress-$mode.reports"
+	fi
+	judge "$5" "$1"
+}
+
+steps_header() {
+	cat <<'STEPS'
+. /lib/lockcheck/lib.sh
+kmemleak_scan() {
+	[ -e /sys/kernel/debug/kmemleak ] || return 0
+	# kmemleak reports objects older than 5 s only.
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+}
+STEPS
+}
+
+mkdir -p "$results"
+: >"$results/stress-$mode.reports"
+case $mode in
+sanitize)
+	for flavour in sanitize kcsan; do
+		kout=$(kernel "$flavour")
+		mod=$("$here/modules.sh" "$kout")
+		"$here/initramfs.sh" "$kout/initramfs.cpio.gz" "$mod"
+		sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$scenarios" | while read -r line; do
+			sc=${line%% *}
+			log=$results/stress-$flavour-$sc.log
+			stage "$flavour: $line" >&2
+			{
+				steps_header
+				echo 'load fake_iommu clients=0 && load harness'
+				echo "scenario \"$line\""
+				echo 'rmmod harness && rmmod fake_iommu'
+				echo 'kmemleak_scan'
+			} >"$results/stress.steps"
+			boot "$flavour $sc" 600 "$kout" "$kout/initramfs.cpio.gz" "$log"
+			tr -d '\r' <"$log" | grep -q '^ok 1 ' ||
+				echo "fail	$flavour $sc	scenario did not end ok" >>"$results/stress-$mode.reports"
+		done
+	done
+	;;
+fuzz)
+	kout=$(kernel sanitize)
+	mod=$("$here/modules.sh" "$kout")
+	gcc -static -O2 -Wall -Wextra -Werror -o "$kout/debugfs_fuzz" "$here/fuzz/debugfs_fuzz.c" ||
+		die "could not build tools/fuzz/debugfs_fuzz.c"
+	INITRAMFS_EXTRA=$kout/debugfs_fuzz "$here/initramfs.sh" "$kout/initramfs-fuzz.cpio.gz" "$mod"
+	{
+		steps_header
+		cat <<'STEPS'
+load fake_iommu clients=2 && load harness
+files=$(find $FI $HR -type f -perm -200 | sort)
+echo "@@lockcheck: fuzzing $(echo $files | wc -w) files"
+debugfs_fuzz -n 10000 -p 2 $files
+echo 1 > $HR/abort
+while grep -q '^# running' $HR/results; do sleep 0.2; done
+rmmod harness && rmmod fake_iommu && pass "both modules unload after fuzzing" || fail unload "rmmod failed"
+kmemleak_scan
+load fake_iommu clients=0 && load harness
+scenario "map_vs_map rounds=20"
+STEPS
+	} >"$results/stress.steps"
+	log=$results/stress-fuzz.log
+	stage "fuzz: 2 x 10000 lines into every writable file of both modules" >&2
+	boot fuzz 900 "$kout" "$kout/initramfs-fuzz.cpio.gz" "$log"
+	tr -d '\r' <"$log" | grep '^debugfs_fuzz' >&2 || true
+	tr -d '\r' <"$log" | grep -q '^ok 1 map_vs_map' ||
+		echo "fail	fuzz	the scenario after fuzzing did not end ok" >>"$results/stress-$mode.reports"
+	;;
+soak)
+	kout=$(kernel sanitize)
+	mod=$("$here/modules.sh" "$kout")
+	"$here/initramfs.sh" "$kout/initramfs.cpio.gz" "$mod"
+	{
+		steps_header
+		cat <<'STEPS'
+free0=$(awk '/MemAvailable/ {print $2}' /proc/meminfo)
+load fake_iommu clients=0 && load harness
+scenario "map_vs_attach rounds=5000 timeout_s=3000 delay_us=100 hold_us=200"
+rmmod harness && rmmod fake_iommu
+i=0
+while [ $i -lt 100 ]; do
+	load fake_iommu clients=4 && load harness && rmmod harness && rmmod fake_iommu || break
+	i=$((i + 1))
+done
+expect "100 load/unload cycles" [ $i -eq 100 ]
+kmemleak_scan
+free1=$(awk '/MemAvailable/ {print $2}' /proc/meminfo)
+echo "@@lockcheck: MemAvailable before $free0 kB, after $free1 kB"
+expect "memory back within 2 MiB" [ $((free0 - free1)) -lt 2048 ]
+STEPS
+	} >"$results/stress.steps"
+	log=$results/stress-soak.log
+	stage "soak: 5000 rounds of map_vs_attach, 100 load/unload cycles" >&2
+	boot soak 3600 "$kout" "$kout/initramfs.cpio.gz" "$log"
+	tr -d '\r' <"$log" | grep '^@@lockcheck: \(not ok\|MemAvailable\)' >&2 || true
+	tr -d '\r' <"$log" | grep -q '^@@lockcheck: not ok' &&
+		echo "fail	soak	$(tr -d '\r' <"$log" | grep -m1 '^@@lockcheck: not ok')" >>"$results/stress-$mode.reports"
+	;;
+kdump)
+	"$here/stress-kdump.sh"
+	;;
+*)
+	die "stress.sh: unknown mode '$mode' (sanitize, fuzz, soak, kdump)"
+	;;
+esac
+
+failures=$(grep -c '^\(fail\|ours\)' "$results/stress-$mode.reports" || true)
+findings=$(grep -c '^core' "$results/stress-$mode.reports" || true)
+grep '^\(fail\|ours\)' "$results/stress-$mode.reports" | sed 's/^/  /' || true
+[ "$findings" -gt 0 ] && grep '^core' "$results/stress-$mode.reports" | sort | uniq -c | sed 's/^/  finding: /'
+echo "$mode: $failures problem(s) in our code or runs, $findings finding(s) in the core"
+echo "$mode: $((failures == 0)) passed, $((failures != 0)) failed"
+[ "$failures" = 0 ]
