@@ -16,6 +16,7 @@
 struct fi_knobs fi_knobs = {
 	.core_assert = 1,
 	.deferred = 1,
+	.warn = 1,
 };
 DECLARE_FAULT_ATTR(fi_fail_attach);
 atomic_long_t fi_total[FI_NR_COUNTERS];
@@ -66,6 +67,7 @@ static const struct fi_knob fi_knob_table[] = {
 	{ "attach_takes_lock", &fi_knobs.attach_takes_lock, 0, 1 },
 	{ "core_assert", &fi_knobs.core_assert, 0, 1 },
 	{ "deferred", &fi_knobs.deferred, 0, 1 },
+	{ "warn", &fi_knobs.warn, 0, 1 },
 };
 
 /**

@@ -13,8 +13,11 @@
 
 #include "fake_iommu.h"
 
-#define fi_warn(dev, fmt, ...) \
-	dev_warn_ratelimited(dev, "fake_iommu: " fmt, ##__VA_ARGS__)
+/* Counted always; printed unless the warn knob is off (benchmarks). */
+#define fi_warn(dev, fmt, ...) do {						\
+	if (READ_ONCE(fi_knobs.warn))						\
+		dev_warn_ratelimited(dev, "fake_iommu: " fmt, ##__VA_ARGS__);	\
+} while (0)
 
 /* The fake hardware's view of one client device. */
 struct fi_client {
@@ -54,6 +57,7 @@ struct fi_knobs {
 	u32 attach_takes_lock;
 	u32 core_assert;
 	u32 deferred;
+	u32 warn;
 };
 
 extern struct fi_knobs fi_knobs;

@@ -35,7 +35,7 @@ awk '
 BEGIN { printf "[\n" }
 {
 	printf "%s  {\"kernel\": \"%s\", \"variant\": \"%s\", \"tool\": \"%s\", \"threads\": %d, \"path\": \"%s\", \"kdump_mode\": %s, \"ns_per_op_median\": %d, \"ns_per_op_p99\": %d, \"runs\": %d, \"spread_pct\": %.1f}",
-		NR > 1 ? ",\n" : "", $1, $2, $4, $5, $6, $3 == 1 ? "true" : "false", $7, $8, $9, $10
+		(NR > 1 ? ",\n" : ""), $1, $2, $4, $5, $6, ($3 == 1 ? "true" : "false"), $7, $8, $9, $10
 }
 END { printf "\n]\n" }' "$out/bench.cells" >"$out/bench.json"
 
@@ -55,8 +55,8 @@ END { printf "\n]\n" }' "$out/bench.cells" >"$out/bench.json"
 	{
 		b = base[$1 " " $3 " " $4 " " $5 " " $6]
 		printf "| %s | %s | %s | %s | %s | %d | %d | %d | %d | %.1f | %s |\n", $1, $2,
-			$3 == 1 ? "on" : "off", $4, $6, $5, $7, $8, $9, $10,
-			b ? sprintf("%.2f", $7 / b) : "-"
+			($3 == 1 ? "on" : "off"), $4, $6, $5, $7, $8, $9, $10,
+			(b ? sprintf("%.2f", $7 / b) : "-")
 	}' "$out/bench.cells" "$out/bench.cells"
 } >"$out/bench.md"
 
