@@ -49,7 +49,9 @@ fi
 kexec -p /boot/bzImage --initrd=/boot/capture.img \\
 	--append="console=ttyS0 panic=-1 loglevel=7 irqpoll reset_devices" ||
 	{ fail kexec "kexec -p failed"; exit 1; }
-echo c > /proc/sysrq-trigger
+# Crash on the boot CPU: a capture kernel started elsewhere will not
+# send INIT to the boot CPU, so it would come up with one CPU only.
+taskset 1 sh -c "echo c > /proc/sysrq-trigger"
 STEPS
 	# The capture kernel's initrd: the base image plus these steps.
 	mkdir -p "$tmp/s"
