@@ -61,20 +61,30 @@ END { printf "\n]\n" }' "$out/bench.cells" >"$out/bench.json"
 } >"$out/bench.md"
 
 if command -v gnuplot >/dev/null 2>&1; then
-	awk '$4 == "harness" && $6 == "attached" {print $2 "-k" $3, $5, $7, $7 * $10 / 200}' \
-		"$out/bench.cells" >"$out/bench.plot"
+	# series label, kdump, threads, median, half the spread
+	awk '$4 == "harness" && $6 == "attached" {
+		k = $1; sub(/\.[0-9]+$/, "", k)
+		print k "-" $2, $3, $5, $7, $7 * $10 / 200
+	}' "$out/bench.cells" >"$out/bench.plot"
+	series=$(awk '{print $1}' "$out/bench.plot" | sort -u | tr '\n' ' ')
 	gnuplot <<GP
-set terminal pngcairo size 1100,650 font ",11"
+set terminal pngcairo size 1400,600 font ",11"
 set output "$out/bench.png"
-set title "DMA map+unmap on an attached device (harness bench; QEMU TCG: compare variants, not absolute ns)"
+set multiplot layout 1,2 title "DMA map+unmap on an attached device, harness bench: median of 5 repetitions, bar = spread\nQEMU TCG emulates the CPU: compare variants with each other, not with hardware"
 set xlabel "threads (2 vCPUs: 4 oversubscribes)"
-set ylabel "ns per map+unmap (median, bar = spread)"
-set key outside right
+set ylabel "ns per map+unmap"
 set logscale x 2
 set xtics (1, 2, 4)
+set xrange [0.8:5]
+set yrange [0:*]
 set grid ytics
-plot for [v in "$(awk '{print $1}' "$out/bench.plot" | sort -u | tr '\n' ' ')"] \
-	"$out/bench.plot" using (\$2):(strcol(1) eq v ? \$3 : 1/0):(\$4) with yerrorlines title v
+set key bottom right
+do for [kd in "1 0"] {
+	set title (kd eq "1" ? "kdump mode: deferred-attach check on the map path" : "normal boot: static key off, check skipped")
+	plot for [v in "$series"] "$out/bench.plot" \
+		using 3:((strcol(1) eq v && strcol(2) eq kd) ? \$4 : 1/0):5 with yerrorlines title v
+}
+unset multiplot
 GP
 else
 	echo "warning: gnuplot not installed; no bench.png" >&2

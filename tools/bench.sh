@@ -87,3 +87,20 @@ for col in "$@"; do
 	done
 done >"$out/bench.raw"
 "$here/bench-report.sh" "$out/bench.raw" "$out"
+# From the matrix's vanilla logs, if there: trigger to first detection.
+for log in "$out"/*-vanilla/*_*.log; do
+	[ -f "$log" ] || continue
+	tr -d '\r' <"$log" | awk -v f="$log" '
+		/^# scenario:/ { sc = $3 }
+		/^# first_unlocked_attach_us:/ { printf "| %s | %s | %.1f ms |\n", f, sc, $3 / 1000 }'
+done >"$out/bench.first"
+if [ -s "$out/bench.first" ]; then
+	{
+		echo
+		echo "Trigger to the first unlocked_attach (vanilla kernels, from make matrix):"
+		echo
+		echo "| log | scenario | time |"
+		echo "|---|---|---|"
+		sed "s|$out/||" "$out/bench.first"
+	} >>"$out/bench.md"
+fi
