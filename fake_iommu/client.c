@@ -43,14 +43,8 @@ void fi_count(struct fi_client *client, enum fi_counter c)
 	atomic_long_inc(&fi_total[c]);
 }
 
-/**
- * fake_iommu_client_add - create a client device and let the core probe it
- * @deferred: whether the driver asks the core to defer its attach
- * @driver_override: bind only to this driver, or NULL
- *
- * Return: the device, or an ERR_PTR.
- */
-struct device *fake_iommu_client_add(bool deferred, const char *driver_override)
+static struct device *fi_client_add(bool deferred, const char *driver_override,
+				     bool by_user)
 {
 	struct fi_client *client;
 	struct platform_device *pdev;
@@ -60,6 +54,7 @@ struct device *fake_iommu_client_add(bool deferred, const char *driver_override)
 	if (!client)
 		return ERR_PTR(-ENOMEM);
 	client->deferred = deferred;
+	client->by_user = by_user;
 	client->id = ida_alloc(&fi_client_ida, GFP_KERNEL);
 	if (client->id < 0) {
 		ret = client->id;
@@ -96,6 +91,9 @@ struct device *fake_iommu_client_add(bool deferred, const char *driver_override)
 	ret = fi_group_mutex_probe(&pdev->dev);
 	if (ret)
 		goto err_del;
+	mutex_lock(&fi_clients_lock);
+	client->ready = true;
+	mutex_unlock(&fi_clients_lock);
 	return &pdev->dev;
 
 err_del:
@@ -112,7 +110,29 @@ err_free:
 	kfree(client);
 	return ERR_PTR(ret);
 }
+
+/**
+ * fake_iommu_client_add - create a client device and let the core probe it
+ * @deferred: whether the driver asks the core to defer its attach
+ * @driver_override: bind only to this driver, or NULL
+ *
+ * The caller owns the client: debugfs cannot remove it.
+ *
+ * Return: the device, or an ERR_PTR.
+ */
+struct device *fake_iommu_client_add(bool deferred, const char *driver_override)
+{
+	return fi_client_add(deferred, driver_override, false);
+}
 EXPORT_SYMBOL_GPL(fake_iommu_client_add);
+
+/* Unbind, release and free a client already taken off the list. */
+void fi_client_destroy(struct fi_client *client)
+{
+	platform_device_unregister(client->pdev);
+	ida_free(&fi_client_ida, client->id);
+	kfree(client);
+}
 
 /**
  * fake_iommu_client_remove - unbind, release and free a client device
@@ -124,13 +144,10 @@ void fake_iommu_client_remove(struct device *dev)
 
 	if (WARN_ON(!client))
 		return;
-	/* Still listed while the core releases it. */
-	platform_device_unregister(client->pdev);
 	mutex_lock(&fi_clients_lock);
 	list_del(&client->node);
 	mutex_unlock(&fi_clients_lock);
-	ida_free(&fi_client_ida, client->id);
-	kfree(client);
+	fi_client_destroy(client);
 }
 EXPORT_SYMBOL_GPL(fake_iommu_client_remove);
 
@@ -160,12 +177,13 @@ void fake_iommu_counters(struct device *dev, long *out)
 }
 EXPORT_SYMBOL_GPL(fake_iommu_counters);
 
-int fi_clients_add_initial(unsigned int n)
+/* Clients of the module's own: at load and from debugfs add_clients. */
+int fi_clients_add_user(unsigned int n)
 {
 	struct device *dev;
 
 	while (n--) {
-		dev = fake_iommu_client_add(fi_knobs.deferred, NULL);
+		dev = fi_client_add(READ_ONCE(fi_knobs.deferred), NULL, true);
 		if (IS_ERR(dev))
 			return PTR_ERR(dev);
 	}
@@ -179,9 +197,11 @@ void fi_clients_remove_all(void)
 	for (;;) {
 		mutex_lock(&fi_clients_lock);
 		client = list_first_entry_or_null(&fi_clients, struct fi_client, node);
+		if (client)
+			list_del(&client->node);
 		mutex_unlock(&fi_clients_lock);
 		if (!client)
 			break;
-		fake_iommu_client_remove(&client->pdev->dev);
+		fi_client_destroy(client);
 	}
 }

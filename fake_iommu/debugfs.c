@@ -292,20 +292,16 @@ static const struct file_operations fi_reset_fops = {
 static ssize_t fi_add_write(struct file *file, const char __user *ubuf, size_t len,
 			    loff_t *ppos)
 {
-	struct device *dev;
 	char buf[8];
+	int ret;
 	u32 n;
 
 	if (fi_get_line(ubuf, len, buf, sizeof(buf)) || kparse_u32(buf, 1, 64, &n)) {
 		pr_warn_ratelimited("fake_iommu: add_clients: value is not a number in 1..64\n");
 		return -EINVAL;
 	}
-	while (n--) {
-		dev = fake_iommu_client_add(READ_ONCE(fi_knobs.deferred), NULL);
-		if (IS_ERR(dev))
-			return PTR_ERR(dev);
-	}
-	return len;
+	ret = fi_clients_add_user(n);
+	return ret ? ret : len;
 }
 
 static const struct file_operations fi_add_fops = {
@@ -325,19 +321,23 @@ static ssize_t fi_remove_write(struct file *file, const char __user *ubuf, size_
 		pr_warn_ratelimited("fake_iommu: remove_client: value is not a client id\n");
 		return -EINVAL;
 	}
+	/* Taken off the list under the lock: two removals cannot both win. */
 	mutex_lock(&fi_clients_lock);
 	list_for_each_entry(client, &fi_clients, node) {
-		if (client->id == id && !client->pdev->dev.driver) {
+		if (client->id == id && client->by_user && client->ready &&
+		    !client->pdev->dev.driver) {
 			found = client;
+			list_del(&client->node);
 			break;
 		}
 	}
 	mutex_unlock(&fi_clients_lock);
 	if (!found) {
-		pr_warn_ratelimited("fake_iommu: remove_client: no unbound client %u\n", id);
+		pr_warn_ratelimited("fake_iommu: remove_client: no unbound client %u added here\n",
+				    id);
 		return -EINVAL;
 	}
-	fake_iommu_client_remove(&found->pdev->dev);
+	fi_client_destroy(found);
 	return len;
 }
 

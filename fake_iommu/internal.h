@@ -25,6 +25,10 @@ struct fi_client {
 	struct platform_device *pdev;
 	int id;
 	bool deferred;
+	/* Added at load or through debugfs, so debugfs may remove it. */
+	bool by_user;
+	/* Fully added; until then it is listed only for probe_device. */
+	bool ready;
 	/* The domain the fake hardware translates this device with. */
 	struct iommu_domain *hw_domain;
 	atomic_t in_attach;
@@ -90,7 +94,8 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev);
 #endif
 struct iommu_domain *fi_domain_alloc_paging(struct device *dev);
 unsigned long fi_domain_pages(struct iommu_domain *domain);
-int fi_clients_add_initial(unsigned int n);
+int fi_clients_add_user(unsigned int n);
+void fi_client_destroy(struct fi_client *client);
 void fi_clients_remove_all(void);
 int fi_group_mutex_probe(struct device *dev);
 bool fi_group_mutex_held(struct device *dev);

@@ -4,8 +4,10 @@
  * lockdep too, and struct iommu_group is private to the core. A mutex
  * records its owner task in its first word (also on PREEMPT_RT), so the
  * offset of group->mutex is found once: inside iommu_group_for_each_dev(),
- * which holds the mutex, it is the word of the group naming current; the
- * same word must not name current outside the lock.
+ * which holds the mutex, it is the first word of the group naming current;
+ * the same word must not name current outside the lock. The scan stops
+ * there: fields follow the mutex, so it never reads past the structure
+ * (ksize() may be larger than what was allocated, and KASAN knows).
  */
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -26,7 +28,6 @@ static bool fi_word_is_current(const void *group, size_t off)
 struct fi_scan {
 	size_t size;
 	long found;
-	int hits;
 };
 
 static int fi_scan_locked_group(struct device *dev, void *data)
@@ -37,7 +38,7 @@ static int fi_scan_locked_group(struct device *dev, void *data)
 	for (off = 0; off + sizeof(long) <= scan->size; off += sizeof(long)) {
 		if (fi_word_is_current(dev->iommu_group, off)) {
 			scan->found = off;
-			scan->hits++;
+			break;
 		}
 	}
 	return 0;
@@ -51,9 +52,8 @@ int fi_group_mutex_probe(struct device *dev)
 		return 0;
 	scan.size = ksize(dev->iommu_group);
 	iommu_group_for_each_dev(dev->iommu_group, &scan, fi_scan_locked_group);
-	if (scan.hits != 1 || fi_word_is_current(dev->iommu_group, scan.found)) {
-		dev_err(dev, "fake_iommu: cannot locate the group mutex owner (%d candidates)\n",
-			scan.hits);
+	if (scan.found < 0 || fi_word_is_current(dev->iommu_group, scan.found)) {
+		dev_err(dev, "fake_iommu: cannot locate the group mutex owner\n");
 		return -ENODEV;
 	}
 	WRITE_ONCE(fi_mutex_offset, scan.found);

@@ -109,7 +109,7 @@ static int __init fi_init(void)
 		goto err_sysfs;
 
 	/* A first client locates the group mutex for the lock detector. */
-	ret = fi_clients_add_initial(clients ? clients : 1);
+	ret = fi_clients_add_user(clients ? clients : 1);
 	if (ret)
 		goto err_register;
 	if (!clients)
@@ -132,10 +132,11 @@ err_hwdev:
 
 static void __exit fi_exit(void)
 {
+	/* debugfs first: no add or remove can race with the teardown. */
+	fi_debugfs_exit();
 	fi_clients_remove_all();
 	iommu_device_unregister(&fi_iommu);
 	iommu_device_sysfs_remove(&fi_iommu);
-	fi_debugfs_exit();
 	platform_device_unregister(fi_hwdev);
 	if (!list_empty(&fi_domains))
 		pr_err("fake_iommu: paging domains leaked at unload\n");

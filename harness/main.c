@@ -127,14 +127,15 @@ static ssize_t hr_trigger_write(struct file *file, const char __user *ubuf, size
 	int ret;
 
 	if (!len || len >= sizeof(line)) {
-		pr_warn("harness: trigger: line must be 1..%zu bytes\n", sizeof(line) - 1);
+		pr_warn_ratelimited("harness: trigger: line must be 1..%zu bytes\n",
+				    sizeof(line) - 1);
 		return -EINVAL;
 	}
 	if (copy_from_user(line, ubuf, len))
 		return -EFAULT;
 	line[len] = '\0';
 	if (strlen(line) != len) {
-		pr_warn("harness: trigger: line contains a NUL byte\n");
+		pr_warn_ratelimited("harness: trigger: line contains a NUL byte\n");
 		return -EINVAL;
 	}
 	run = kzalloc(sizeof(*run), GFP_KERNEL);
@@ -142,7 +143,7 @@ static ssize_t hr_trigger_write(struct file *file, const char __user *ubuf, size
 		return -ENOMEM;
 	ret = hr_parse(line, run, why, sizeof(why));
 	if (ret) {
-		pr_warn("harness: trigger: %s\n", why);
+		pr_warn_ratelimited("harness: trigger: %s\n", why);
 		kfree(run);
 		return ret;
 	}
@@ -206,7 +207,7 @@ static ssize_t hr_abort_write(struct file *file, const char __user *ubuf, size_t
 
 	if (len < 1 || len > 2 || copy_from_user(c, ubuf, len) || c[0] != '1' ||
 	    (len == 2 && c[1] != '\n')) {
-		pr_warn("harness: abort: write 1\n");
+		pr_warn_ratelimited("harness: abort: write 1\n");
 		return -EINVAL;
 	}
 	atomic_set(&hr_abort, 1);
