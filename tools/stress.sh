@@ -180,5 +180,6 @@ findings=$(grep -c '^core' "$results/stress-$mode.reports" || true)
 grep '^\(fail\|ours\)' "$results/stress-$mode.reports" | sed 's/^/  /' || true
 [ "$findings" -gt 0 ] && grep '^core' "$results/stress-$mode.reports" | sort | uniq -c | sed 's/^/  finding: /'
 echo "$mode: $failures problem(s) in our code or runs, $findings finding(s) in the core"
+"$here/findings.sh" && echo "findings: $results/findings.md (also in matrix.md)"
 echo "$mode: $((failures == 0)) passed, $((failures != 0)) failed"
 [ "$failures" = 0 ]

@@ -50,6 +50,23 @@ must_fail "an unknown KVER is named" "KVER=4.4 is not a known kernel" \
 must_fail "a bad KDUMP is named" "KDUMP=2 must be 0 or 1" \
 	env KDUMP=2 sh "$tools/vm.sh" /nonexistent /nonexistent /nonexistent "$tmp/log"
 
+# Core findings of stress runs: counted per run, our reports and failures
+# left out, the matrix above the section kept, a second pass replaces it.
+mkdir -p "$tmp/find"
+printf 'core\tkcsan a\tKCSAN: data-race in x / y\ncore\tkcsan a\tKCSAN: data-race in x / y\nours\tkcsan a\tKASAN: in fi_x\nfail\tkcsan b\thung\n' \
+	>"$tmp/find/stress-sanitize.reports"
+printf '| scenario |\n|---|\n\nVerdicts: ...\n' >"$tmp/find/matrix.md"
+RESULTS=$tmp/find sh "$tools/findings.sh" && RESULTS=$tmp/find sh "$tools/findings.sh"
+if grep -qx '| sanitize | kcsan a | KCSAN: data-race in x / y | 2 |' "$tmp/find/findings.md" &&
+	! grep -q 'fi_x\|hung' "$tmp/find/findings.md" &&
+	[ "$(grep -c '^## Core findings' "$tmp/find/matrix.md")" = 1 ] &&
+	grep -q '^Verdicts' "$tmp/find/matrix.md" &&
+	python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))[0]["count"] == 2' "$tmp/find/findings.json"; then
+	ok "core findings are counted into findings.md, .json and matrix.md"
+else
+	ko "core findings are counted into findings.md, .json and matrix.md"
+fi
+
 # Build everything once for the guest tests (vanilla 6.12).
 kout=$(env -u KSRC -u PATCHES VARIANT=vanilla KVER=6.12 sh "$tools/kernel.sh") || { ko "kernel build"; kout=; }
 if [ -n "$kout" ]; then
