@@ -5,6 +5,7 @@
 #   make matrix   every variant of 6.12 and upstream 7.3, side by side
 #   make bench    what the lock costs on the map path, per variant
 #   make sanitize / fuzz / soak / kdump   the harness under stress
+#   make races    KCSAN on attach_deferred itself, variant by variant
 #   make check    the whole test suite (what CI runs; soak stays outside)
 #   make shell    boot the VM with the modules and a shell on this terminal
 #   make modules KDIR=/lib/modules/$(uname -r)/build   for your own test VM
@@ -34,7 +35,7 @@ MATRIX += $(KVER):@$(abspath $(PATCHES))
 endif
 BENCH ?= $(MATRIX)
 
-.PHONY: all deps tools run matrix bench sanitize fuzz soak kdump check shell modules \
+.PHONY: all deps tools run matrix bench sanitize fuzz soak kdump races check shell modules \
 	clean distclean
 
 all: tools
@@ -54,7 +55,7 @@ matrix: tools
 bench: tools
 	@sh tools/bench.sh $(BENCH)
 
-sanitize fuzz soak kdump: tools
+sanitize fuzz soak kdump races: tools
 	@sh tools/stress.sh $@
 
 check: tools

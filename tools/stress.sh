@@ -10,6 +10,9 @@
 #             (sanitize flavour), memory back to where it started
 #   kdump     each scenario in a real capture kernel (kexec -p, then a
 #             sysrq crash); its verdicts must equal the elfcorehdr= ones
+#   races     KCSAN on attach_deferred itself: map_vs_owner and
+#             map_vs_attach, REPS boots per variant in RACE_VARIANTS;
+#             counts against tools/expected-races
 # A report whose stack holds fake_iommu or harness code fails the mode;
 # reports only in the core are listed as findings.
 set -eu
@@ -17,12 +20,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/lib.sh"
 
-mode=${1:?usage: stress.sh sanitize|fuzz|soak|kdump}
+mode=${1:?usage: stress.sh sanitize|fuzz|soak|kdump|races}
 results=${RESULTS:-$top/results}
 variant=${VARIANT:-seed-v3}
 kver=${KVER:-6.12}
 # lock_order is left out: its lockdep report names fake_iommu's lock by design.
 scenarios=${SCENARIOS:-$here/scenarios/sanitize}
+race_variants=${RACE_VARIANTS:-seed-v3 recheck-under-lock}
+race_rounds=${RACE_ROUNDS:-200}
+race_skip=${RACE_SKIP_WATCH:-10}
+reps=${REPS:-3}
 splatscan=$here/splatscan/splatscan
 failures=0
 findings=0
@@ -57,6 +64,18 @@ boot() {
 		echo "fail	$1	$err" >>"$results/stress-$mode.reports"
 	fi
 	judge "$5" "$1"
+}
+
+# race_counts LOG: KCSAN reports naming iommu_deferred_attach, and those
+# naming another reader of the same bit-field word (iommu_dma_alloc_iova
+# reads pci_32bit_workaround beside attach_deferred).
+race_counts() {
+	"$splatscan" --json "$1" | awk '
+		/"title": "KCSAN: data-race in / {
+			if ($0 ~ /iommu_deferred_attach/) flag++
+			else if ($0 ~ /__iommu_device_set_domain/) word++
+		}
+		END { printf "%d\t%d", flag, word }'
 }
 
 steps_header() {
@@ -170,8 +189,49 @@ STEPS
 kdump)
 	"$here/stress-kdump.sh"
 	;;
+races)
+	# KCSAN on the flag itself, variant by variant, REPS boots each: a
+	# report naming iommu_deferred_attach is the map path reading
+	# attach_deferred while an attacher clears it under group->mutex. One
+	# access in RACE_SKIP_WATCH is watched, so counts vary between boots.
+	for n in "RACE_ROUNDS=$race_rounds" "RACE_SKIP_WATCH=$race_skip" "REPS=$reps"; do
+		case ${n#*=} in
+		'' | *[!0-9]* | 0*) die "$n must be a positive whole number" ;;
+		esac
+	done
+	# Boot watching one access in 100 (a tighter watch makes the boot
+	# itself take minutes), tighten it just before the scenario.
+	export VM_APPEND="kcsan.skip_watch=100"
+	: >"$results/races.tsv"
+	for variant in $race_variants; do
+		kout=$(kernel kcsan)
+		mod=$("$here/modules.sh" "$kout")
+		"$here/initramfs.sh" "$kout/initramfs.cpio.gz" "$mod"
+		for sc in map_vs_owner map_vs_attach; do
+			rep=1
+			while [ "$rep" -le "$reps" ]; do
+				line="$sc rounds=$race_rounds delay_us=1000 timeout_s=1800"
+				log=$results/races-$variant-$sc-$rep.log
+				stage "races $variant: $line (boot $rep of $reps)" >&2
+				{
+					steps_header
+					echo 'load fake_iommu clients=0 && load harness'
+					echo "echo $race_skip > /sys/module/kcsan/parameters/skip_watch"
+					echo "scenario \"$line\""
+					echo 'rmmod harness && rmmod fake_iommu'
+				} >"$results/stress.steps"
+				boot "races $variant $sc" 2000 "$kout" "$kout/initramfs.cpio.gz" "$log"
+				tr -d '\r' <"$log" | grep -q '^ok 1 ' ||
+					echo "fail	races $variant $sc	scenario did not end ok" >>"$results/stress-$mode.reports"
+				printf '%s\t%s\t%s\t%s\n' "$variant" "$sc" "$rep" "$(race_counts "$log")" >>"$results/races.tsv"
+				rep=$((rep + 1))
+			done
+		done
+	done
+	"$here/races-report.sh" "$results/races.tsv" "$here/expected-races" >>"$results/stress-$mode.reports"
+	;;
 *)
-	die "stress.sh: unknown mode '$mode' (sanitize, fuzz, soak, kdump)"
+	die "stress.sh: unknown mode '$mode' (sanitize, fuzz, soak, kdump, races)"
 	;;
 esac
 
