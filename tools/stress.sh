@@ -30,6 +30,18 @@ race_variants=${RACE_VARIANTS:-seed-v3 recheck-under-lock}
 race_rounds=${RACE_ROUNDS:-200}
 race_skip=${RACE_SKIP_WATCH:-10}
 reps=${REPS:-3}
+# Checked before anything is written: a bad value keeps the last results.
+if [ "$mode" = races ]; then
+	for n in "RACE_ROUNDS=$race_rounds" "RACE_SKIP_WATCH=$race_skip" "REPS=$reps"; do
+		case ${n#*=} in
+		'' | *[!0-9]* | 0*) die "$n must be a positive whole number" ;;
+		esac
+	done
+	for v in $race_variants; do
+		[ -f "$top/patches/$v/series" ] ||
+			die "RACE_VARIANTS: no patches/$v/series (have: $(cd "$top/patches" && echo */ | tr -d /))"
+	done
+fi
 splatscan=$here/splatscan/splatscan
 failures=0
 findings=0
@@ -73,7 +85,7 @@ race_counts() {
 	"$splatscan" --json "$1" | awk '
 		/"title": "KCSAN: data-race in / {
 			if ($0 ~ /iommu_deferred_attach/) flag++
-			else if ($0 ~ /__iommu_device_set_domain/) word++
+			else if ($0 ~ /iommu_dma_alloc_iova/) word++
 		}
 		END { printf "%d\t%d", flag, word }'
 }
@@ -194,11 +206,6 @@ races)
 	# report naming iommu_deferred_attach is the map path reading
 	# attach_deferred while an attacher clears it under group->mutex. One
 	# access in RACE_SKIP_WATCH is watched, so counts vary between boots.
-	for n in "RACE_ROUNDS=$race_rounds" "RACE_SKIP_WATCH=$race_skip" "REPS=$reps"; do
-		case ${n#*=} in
-		'' | *[!0-9]* | 0*) die "$n must be a positive whole number" ;;
-		esac
-	done
 	# Boot watching one access in 100 (a tighter watch makes the boot
 	# itself take minutes), tighten it just before the scenario.
 	export VM_APPEND="kcsan.skip_watch=100"

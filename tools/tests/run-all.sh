@@ -67,6 +67,32 @@ else
 	ko "core findings are counted into findings.md, .json and matrix.md"
 fi
 
+# make races' verdict: a report in a variant expected to have none fails,
+# the same count where any is allowed does not, a bad expectation is named.
+printf 'recheck-under-lock\tmap_vs_owner\t1\t0\t2\nrecheck-under-lock\tmap_vs_attach\t1\t1\t0\nseed-v3\tmap_vs_owner\t1\t3\t0\n' \
+	>"$tmp/find/races.tsv"
+out=$(sh "$tools/races-report.sh" "$tmp/find/races.tsv" "$tools/expected-races" 2>/dev/null)
+if [ "$(echo "$out" | grep -c '^fail')" = 1 ] &&
+	echo "$out" | grep -q '^fail	races recheck-under-lock	1 KCSAN reports' &&
+	grep -q '^| seed-v3 | map_vs_owner | 1 | 1 | 3 | 0 | any |$' "$tmp/find/races.md"; then
+	ok "races: a report where none is expected fails, elsewhere it is counted"
+else
+	ko "races: a report where none is expected fails, elsewhere it is counted" "$out"
+fi
+printf 'seed-v3  sometimes  reason\n' >"$tmp/find/bad-races"
+must_fail "a bad races expectation is named" "want for seed-v3 must be 0 or any, not sometimes" \
+	sh "$tools/races-report.sh" "$tmp/find/races.tsv" "$tmp/find/bad-races"
+echo keep >"$tmp/find/stress-races.reports"
+must_fail "a bad RACE_ROUNDS is named" "RACE_ROUNDS=12x must be a positive whole number" \
+	env RESULTS="$tmp/find" RACE_ROUNDS=12x sh "$tools/stress.sh" races
+must_fail "an unknown race variant is named" "RACE_VARIANTS: no patches/no-such/series" \
+	env RESULTS="$tmp/find" RACE_VARIANTS="seed-v3 no-such" sh "$tools/stress.sh" races
+if [ "$(cat "$tmp/find/stress-races.reports")" = keep ]; then
+	ok "bad races variables leave the last races reports alone"
+else
+	ko "bad races variables leave the last races reports alone"
+fi
+
 # Build everything once for the guest tests (vanilla 6.12).
 kout=$(env -u KSRC -u PATCHES VARIANT=vanilla KVER=6.12 sh "$tools/kernel.sh") || { ko "kernel build"; kout=; }
 if [ -n "$kout" ]; then
