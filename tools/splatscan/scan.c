@@ -29,6 +29,7 @@ struct report {
 	const struct header_pat *pat;
 	struct caps caps;
 	char ctx[16], ts[24], qual[16], rip[NAME_LEN];
+	uint64_t head;			/* hash of the header line's text */
 	char scenario[SCENARIO_LEN];
 	unsigned long first, last;
 	enum state state;
@@ -80,7 +81,9 @@ static uint64_t fnv(uint64_t h, const char *p)
 
 /*
  * Console output and a later dmesg dump of the same ring buffer carry
- * the same timestamps, so (kind, title, timestamp) identifies a report.
+ * the same timestamps and header lines, so (kind, title, timestamp,
+ * header) identifies a report; the header keeps apart two CPUs that
+ * warned in the same microsecond ("CPU: 0 PID: 47" / "CPU: 1 PID: 48").
  * Without timestamps the frames have to stand in for it.
  */
 static uint64_t report_key(const struct report *r, const char *title)
@@ -89,7 +92,7 @@ static uint64_t report_key(const struct report *r, const char *title)
 
 	h = fnv(h, title);
 	if (r->ts[0])
-		return fnv(h, r->ts) | 1;
+		return (fnv(h, r->ts) ^ r->head) | 1;
 	for (int i = 0; i < r->nframes; i++)
 		h = fnv(h, r->frames[i]);
 	return h | 1;
@@ -250,6 +253,7 @@ static void start_report(struct scanner *s, unsigned long lineno,
 	r->caps = *caps;
 	snprintf(r->ctx, sizeof(r->ctx), "%s", ll->ctx);
 	snprintf(r->ts, sizeof(r->ts), "%s", ll->ts);
+	r->head = fnv(0, ll->msg);
 	memcpy(r->scenario, s->scenario, sizeof(r->scenario));
 	r->qual[0] = r->rip[0] = '\0';
 	r->first = r->last = lineno;
