@@ -46,9 +46,21 @@ splatscan=$here/splatscan/splatscan
 failures=0
 findings=0
 
-# kernel FLAVOUR: build; prints the kernel output directory.
-kernel() {
-	env -u PATCHES -u KSRC KVER="$kver" VARIANT="$variant" FLAVOUR="$1" "$here/kernel.sh"
+# guest FLAVOUR [IMAGE [EXTRA]]: build the kernel for FLAVOUR, the modules
+# against it and the initramfs $kout/IMAGE (default initramfs.cpio.gz)
+# with the EXTRA files; sets kout and initrd.
+guest() {
+	kout=$(env -u PATCHES -u KSRC KVER="$kver" VARIANT="$variant" FLAVOUR="$1" "$here/kernel.sh")
+	mod=$("$here/modules.sh" "$kout")
+	initrd=$kout/${2:-initramfs.cpio.gz}
+	INITRAMFS_EXTRA=${3:-} "$here/initramfs.sh" "$initrd" "$mod"
+}
+
+# ended_ok LOG PATTERN WHAT WHY: a failure unless LOG has a line matching
+# PATTERN (the scenario's KTAP result).
+ended_ok() {
+	tr -d '\r' <"$1" | grep -q "$2" ||
+		echo "fail	$3	$4" >>"$results/stress-$mode.reports"
 }
 
 # judge LOG WHAT: a report whose culprit (the function in its title: the
@@ -114,9 +126,7 @@ sanitize)
 	for flavour in sanitize kcsan; do
 		# KCSAN samples accesses; watch one in 100 rather than 4000.
 		[ "$flavour" = kcsan ] && export VM_APPEND="kcsan.skip_watch=100"
-		kout=$(kernel "$flavour")
-		mod=$("$here/modules.sh" "$kout")
-		"$here/initramfs.sh" "$kout/initramfs.cpio.gz" "$mod"
+		guest "$flavour"
 		sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$scenarios" | while read -r line; do
 			sc=${line%% *}
 			log=$results/stress-$flavour-$sc.log
@@ -129,18 +139,17 @@ sanitize)
 				echo 'rmmod harness && rmmod fake_iommu'
 				echo 'kmemleak_scan'
 			} >"$results/stress.steps"
-			boot "$flavour $sc" 600 "$kout" "$kout/initramfs.cpio.gz" "$log"
-			tr -d '\r' <"$log" | grep -q '^ok 1 ' ||
-				echo "fail	$flavour $sc	scenario did not end ok" >>"$results/stress-$mode.reports"
+			boot "$flavour $sc" 600 "$kout" "$initrd" "$log"
+			ended_ok "$log" '^ok 1 ' "$flavour $sc" "scenario did not end ok"
 		done
 	done
 	;;
 fuzz)
-	kout=$(kernel sanitize)
-	mod=$("$here/modules.sh" "$kout")
-	gcc -static -O2 -Wall -Wextra -Werror -o "$kout/debugfs_fuzz" "$here/fuzz/debugfs_fuzz.c" ||
+	fuzzer=$(cache_root)/debugfs_fuzz
+	mkdir -p "$(cache_root)"
+	gcc -static -O2 -Wall -Wextra -Werror -o "$fuzzer" "$here/fuzz/debugfs_fuzz.c" ||
 		die "could not build tools/fuzz/debugfs_fuzz.c"
-	INITRAMFS_EXTRA=$kout/debugfs_fuzz "$here/initramfs.sh" "$kout/initramfs-fuzz.cpio.gz" "$mod"
+	guest sanitize initramfs-fuzz.cpio.gz "$fuzzer"
 	{
 		steps_header
 		cat <<'STEPS'
@@ -158,15 +167,12 @@ STEPS
 	} >"$results/stress.steps"
 	log=$results/stress-fuzz.log
 	stage "fuzz: 2 x 10000 lines into every writable file of both modules" >&2
-	boot fuzz 900 "$kout" "$kout/initramfs-fuzz.cpio.gz" "$log"
+	boot fuzz 900 "$kout" "$initrd" "$log"
 	tr -d '\r' <"$log" | grep '^debugfs_fuzz' >&2 || true
-	tr -d '\r' <"$log" | grep -q '^ok 1 map_vs_map' ||
-		echo "fail	fuzz	the scenario after fuzzing did not end ok" >>"$results/stress-$mode.reports"
+	ended_ok "$log" '^ok 1 map_vs_map' fuzz "the scenario after fuzzing did not end ok"
 	;;
 soak)
-	kout=$(kernel sanitize)
-	mod=$("$here/modules.sh" "$kout")
-	"$here/initramfs.sh" "$kout/initramfs.cpio.gz" "$mod"
+	guest sanitize
 	{
 		steps_header
 		cat <<'STEPS'
@@ -193,7 +199,7 @@ STEPS
 	} >"$results/stress.steps"
 	log=$results/stress-soak.log
 	stage "soak: 5000 rounds of map_vs_attach, 100 load/unload cycles" >&2
-	boot soak 3600 "$kout" "$kout/initramfs.cpio.gz" "$log"
+	boot soak 3600 "$kout" "$initrd" "$log"
 	tr -d '\r' <"$log" | grep '^@@lockcheck: \(not ok\|MemAvailable\)' >&2 || true
 	tr -d '\r' <"$log" | grep -q '^@@lockcheck: not ok' &&
 		echo "fail	soak	$(tr -d '\r' <"$log" | grep -m1 '^@@lockcheck: not ok')" >>"$results/stress-$mode.reports"
@@ -211,9 +217,7 @@ races)
 	export VM_APPEND="kcsan.skip_watch=100"
 	: >"$results/races.tsv"
 	for variant in $race_variants; do
-		kout=$(kernel kcsan)
-		mod=$("$here/modules.sh" "$kout")
-		"$here/initramfs.sh" "$kout/initramfs.cpio.gz" "$mod"
+		guest kcsan
 		for sc in map_vs_owner map_vs_attach; do
 			rep=1
 			while [ "$rep" -le "$reps" ]; do
@@ -227,9 +231,8 @@ races)
 					echo "scenario \"$line\""
 					echo 'rmmod harness && rmmod fake_iommu'
 				} >"$results/stress.steps"
-				boot "races $variant $sc" 2000 "$kout" "$kout/initramfs.cpio.gz" "$log"
-				tr -d '\r' <"$log" | grep -q '^ok 1 ' ||
-					echo "fail	races $variant $sc	scenario did not end ok" >>"$results/stress-$mode.reports"
+				boot "races $variant $sc" 2000 "$kout" "$initrd" "$log"
+				ended_ok "$log" '^ok 1 ' "races $variant $sc" "scenario did not end ok"
 				printf '%s\t%s\t%s\t%s\n' "$variant" "$sc" "$rep" "$(race_counts "$log")" >>"$results/races.tsv"
 				rep=$((rep + 1))
 			done
