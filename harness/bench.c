@@ -21,16 +21,15 @@ struct hr_bench_thread {
 	struct device *dev;
 	struct completion *start;
 	struct completion done;
-	spinlock_t *lock;	/* guards run->samples */
 	int err;
 };
 
-static void hr_sample(struct hr_run *run, spinlock_t *lock, u64 ns)
+static void hr_sample(struct hr_run *run, u64 ns)
 {
-	spin_lock(lock);
+	spin_lock(&run->samples_lock);
 	if (run->nsamples < run->max_samples)
 		run->samples[run->nsamples++] = ns;
-	spin_unlock(lock);
+	spin_unlock(&run->samples_lock);
 }
 
 static int hr_bench_loop(void *data)
@@ -59,7 +58,7 @@ static int hr_bench_loop(void *data)
 			}
 			dma_unmap_single(t->dev, dma, PAGE_SIZE, DMA_BIDIRECTIONAL);
 		}
-		hr_sample(t->run, t->lock, (ktime_get_ns() - t0) / HR_BATCH);
+		hr_sample(t->run, (ktime_get_ns() - t0) / HR_BATCH);
 		cond_resched();
 	}
 out:
@@ -74,7 +73,6 @@ static int hr_bench_attached(struct hr_run *run, struct device *dev)
 	u32 i, n = hr_get(run, "threads");
 	DECLARE_COMPLETION_ONSTACK(start);
 	struct hr_bench_thread *t;
-	DEFINE_SPINLOCK(lock);
 	int ret = 0;
 
 	t = kcalloc(n, sizeof(*t), GFP_KERNEL);
@@ -82,16 +80,17 @@ static int hr_bench_attached(struct hr_run *run, struct device *dev)
 		return -ENOMEM;
 
 	for (i = 0; i < n; i++) {
-		t[i] = (struct hr_bench_thread){ .run = run, .dev = dev, .start = &start,
-						 .lock = &lock };
+		t[i] = (struct hr_bench_thread){ .run = run, .dev = dev, .start = &start };
 		init_completion(&t[i].done);
-		task[i] = kthread_run(hr_bench_loop, &t[i], "harness/b%u", i);
+		task[i] = kthread_create(hr_bench_loop, &t[i], "harness/b%u", i);
 		if (IS_ERR(task[i])) {
 			ret = PTR_ERR(task[i]);
 			task[i] = NULL;
 			break;
 		}
+		/* Pinned before it runs: a thread that fails early may exit at once. */
 		get_task_struct(task[i]);
+		wake_up_process(task[i]);
 	}
 	complete_all(&start);
 	for (i = 0; i < n; i++) {

@@ -5,6 +5,7 @@
 
 #include <linux/ktime.h>
 #include <linux/seq_buf.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 #include "../fake_iommu/fake_iommu.h"
@@ -58,7 +59,8 @@ struct hr_run {
 	unsigned long other_ok, other_failed, check_failures, setup_failures;
 	unsigned long first_detection_round;
 	s64 first_detection_us;
-	/* bench samples, ns per op */
+	/* bench samples, ns per op; the lock is static-keyed for lockdep */
+	spinlock_t samples_lock;
 	u64 *samples;
 	unsigned int nsamples, max_samples;
 	const char *error;

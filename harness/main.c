@@ -141,6 +141,7 @@ static ssize_t hr_trigger_write(struct file *file, const char __user *ubuf, size
 	run = kzalloc(sizeof(*run), GFP_KERNEL);
 	if (!run)
 		return -ENOMEM;
+	spin_lock_init(&run->samples_lock);
 	ret = hr_parse(line, run, why, sizeof(why));
 	if (ret) {
 		pr_warn_ratelimited("harness: trigger: %s\n", why);

@@ -45,6 +45,7 @@ void hr_report_params(struct hr_run *run, struct seq_buf *s)
 
 void hr_report(struct hr_run *run, struct seq_buf *s, int status)
 {
+	u32 want = hr_get(run, "rounds");
 	const char *why = run->error;
 	int i;
 
@@ -54,10 +55,14 @@ void hr_report(struct hr_run *run, struct seq_buf *s, int status)
 		why = "a round failed to set up";
 	if (!why && (run->bad_translations || run->setup_failures))
 		why = "a map did not behave as required";
+	/* A run cut short by timeout_s has not done what was asked. */
+	if (!why && run->rounds < want)
+		why = "timed out before all rounds ran";
 
 	seq_buf_puts(s, "KTAP version 1\n1..1\n# scenario: ");
 	hr_report_params(run, s);
-	seq_buf_printf(s, "\n# rounds_run: %u\n", run->rounds);
+	seq_buf_printf(s, "\n# rounds_requested: %u\n", want);
+	seq_buf_printf(s, "# rounds_run: %u\n", run->rounds);
 	seq_buf_printf(s, "# elapsed_ms: %lld\n", ktime_ms_delta(ktime_get(), run->start));
 	seq_buf_printf(s, "# maps_ok: %lu\n# maps_failed: %lu\n", run->maps_ok, run->maps_failed);
 	seq_buf_printf(s, "# other_ok: %lu\n# other_failed: %lu\n", run->other_ok,

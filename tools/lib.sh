@@ -44,3 +44,52 @@ cache_root() {
 content_key() {
 	sha256sum | cut -c1-16
 }
+
+# One id per top-level run (make exports it to every step): a record with
+# another id was left by an earlier run and is never judged as this one's.
+: "${LC_RUN_ID:=$(date +%s)-$$}"
+export LC_RUN_ID
+
+# column_kver COLUMN / column_name COLUMN: the kernel version and the
+# variant name of a column (KVER:VARIANT, KVER:@PATCHDIR or ksrc).
+column_kver() {
+	case $1 in
+	ksrc) echo ksrc ;;
+	*:*) echo "${1%%:*}" ;;
+	*) die "column '$1' is not KVER:VARIANT, KVER:@DIR or ksrc" ;;
+	esac
+}
+column_name() {
+	case $1 in
+	ksrc) echo "ksrc-$(basename "${KSRC:?column ksrc needs KSRC=}")" ;;
+	*:@*) basename "${1#*:@}" ;;
+	*:*) echo "${1#*:}" ;;
+	*) die "column '$1' is not KVER:VARIANT, KVER:@DIR or ksrc" ;;
+	esac
+}
+
+# cell CELLS KVER VARIANT FLAVOUR BOOT JUDGE ASKED [NTH]: add one cell the
+# run promises to the judge (one JSON object a line); a cell that gets no
+# record is a failure, never a gap. NTH: the same line's repetition in one
+# boot, from 0.
+cell() {
+	jq -cn --arg kver "$2" --arg variant "$3" --arg flavour "$4" --arg boot "$5" \
+		--arg judge "$6" --arg asked "$7" --argjson nth "${8:-0}" \
+		'{kver: $kver, variant: $variant, flavour: $flavour, boot: $boot,
+		  judge: $judge, asked: $asked, nth: $nth}' >>"$1"
+}
+
+# boot_meta KVER VARIANT FLAVOUR BOOT JUDGE KERNEL_OUT: the BOOT_META of
+# tools/boot.sh for one cell.
+boot_meta() {
+	jq -cn --arg kver "$1" --arg variant "$2" --arg flavour "$3" --arg boot "$4" \
+		--arg judge "$5" --arg kernel "$(cat "$6/kernelrelease")" \
+		'{kernel: $kernel, kver: $kver, variant: $variant, flavour: $flavour,
+		  boot: $boot, judge: $judge}'
+}
+
+# scenario_lines FILE: the trigger lines of a scenario list.
+scenario_lines() {
+	[ -f "$1" ] || die "scenario list $1 does not exist"
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^[[:space:]]*$/d' "$1"
+}

@@ -1,7 +1,8 @@
 #!/bin/sh
-# run.sh COLUMN...: for each column (KVER:VARIANT, KVER:@PATCHDIR or ksrc)
-# build the kernel and modules, boot one VM per scenario, and summarise
-# each scenario as a verdict in results/<kernel>-<variant>/summary.
+# run.sh NAME COLUMN...: for each column (KVER:VARIANT, KVER:@PATCHDIR or
+# ksrc) build the kernel, modules and initramfs, boot one VM per scenario
+# line (tools/boot.sh records each in results/<kernel>-<variant>/), then
+# judge every promised cell (tools/judge.sh NAME): NAME.md and NAME.json.
 #
 # Environment: SCENARIOS (a scenario list file), KSRC, FLAVOUR, CACHE,
 # KDUMP, VM_TIMEOUT, RESULTS.
@@ -10,75 +11,48 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/lib.sh"
 
+name=${1:?usage: run.sh NAME COLUMN...}
+shift
+[ $# -gt 0 ] || die "run.sh $name: no columns given"
 scenarios=${SCENARIOS:-$here/scenarios/default}
 results=${RESULTS:-$top/results}
-[ -f "$scenarios" ] || die "SCENARIOS=$scenarios does not exist"
-splatscan=$here/splatscan/splatscan
-[ -x "$splatscan" ] || die "$splatscan is not built (run make)"
+flavour=${FLAVOUR:-}
+[ "${KDUMP:-1}" = 1 ] && bootmode=elfcorehdr || bootmode=normal
+scenario_lines "$scenarios" >/dev/null
+for col in "$@"; do
+	column_kver "$col" >/dev/null
+	column_name "$col" >/dev/null
+done
 
-# The guest steps for one scenario line.
-steps_for() {
-	cat <<STEPS
-. /lib/lockcheck/lib.sh
-load fake_iommu clients=0 || fail load "fake_iommu did not load"
-load harness || fail load "harness did not load"
-scenario "$1"
-rmmod harness || fail unload "harness did not unload"
-rmmod fake_iommu || fail unload "fake_iommu did not unload"
-exit \$failures
-STEPS
-}
-
-run_column() {
-	col=$1
-	case $col in
-	ksrc)
-		[ -n "${KSRC:-}" ] || die "column ksrc needs KSRC="
-		kout=$(env -u VARIANT -u PATCHES "$here/kernel.sh")
-		name=ksrc-$(basename "$KSRC")
-		;;
-	*:@*)
-		kout=$(env -u VARIANT -u KSRC KVER="${col%%:*}" PATCHES="${col#*:@}" "$here/kernel.sh")
-		name=$(basename "${col#*:@}")
-		;;
-	*:*)
-		kout=$(env -u PATCHES -u KSRC KVER="${col%%:*}" VARIANT="${col#*:}" "$here/kernel.sh")
-		name=${col#*:}
-		;;
-	*) die "column '$col' is not KVER:VARIANT, KVER:@DIR or ksrc" ;;
-	esac
-	mod=$("$here/modules.sh" "$kout")
-	if [ "$col" = ksrc ]; then
-		KTAP_PARSER=$KSRC/tools/testing/kunit/kunit.py
-	else
-		KTAP_PARSER=$("$here/fetch-source.sh" "${col%%:*}")/tools/testing/kunit/kunit.py
-	fi
-	export KTAP_PARSER
-	kver=$(cat "$kout/kernelrelease")
-	dir=$results/$kver-$name${FLAVOUR:+-$FLAVOUR}
-	initrd=$kout/initramfs.cpio.gz
-	ikey=$( (cat "$mod/.key"; cat "$here/guest/init" "$here/guest/lib.sh") | content_key)
-	if [ "$(cat "$initrd.key" 2>/dev/null)" != "$ikey" ]; then
-		stage "initramfs for $kver $name" >&2
-		"$here/initramfs.sh" "$initrd" "$mod"
-		echo "$ikey" >"$initrd.key"
-	fi
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	echo "$kver" >"$dir/kernel"
-	echo "$name" >"$dir/variant"
-	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$scenarios" | while read -r line; do
-		sc=${line%% *}
-		stage "boot $kver $name: $line" >&2
-		steps_for "$line" >"$dir/$sc.steps"
-		why=
-		why=$("$here/vm.sh" "$kout" "$initrd" "$dir/$sc.steps" "$dir/$sc.log" 2>&1) || true
-		cat "$dir/$sc.log" >>"$dir/console.log" 2>/dev/null || true
-		"$here/cell.sh" "$dir/$sc.log" "$sc" "$why" >>"$dir/summary"
-	done
-	echo "$dir"
-}
+# The cells promised to the judge, before anything is booted.
+mkdir -p "$results"
+cells=$results/$name.cells
+: >"$cells"
+for col in "$@"; do
+	scenario_lines "$scenarios" >"$results/.lines"
+	while IFS= read -r line; do
+		cell "$cells" "$(column_kver "$col")" "$(column_name "$col")" "$flavour" \
+			"$bootmode" expected "$line"
+	done <"$results/.lines"
+done
+rm -f "$results/.lines"
 
 for col in "$@"; do
-	run_column "$col"
+	# kernel, modules, initramfs for the column: tools/guest.sh
+	guest_env=$("$here/guest.sh" "$col")
+	eval "$guest_env"
+	dir=$results/$(cat "$kout/kernelrelease")-$(column_name "$col")${flavour:+-$flavour}
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	meta=$(boot_meta "$(column_kver "$col")" "$(column_name "$col")" "$flavour" \
+		"$bootmode" expected "$kout")
+	scenario_lines "$scenarios" >"$dir/lines"
+	while IFS= read -r line; do
+		sc=${line%% *}
+		stage "boot $(cat "$kout/kernelrelease") $(column_name "$col"): $line" >&2
+		"$here/steps.sh" scenario "$line" >"$dir/$sc.steps"
+		BOOT_META=$meta "$here/boot.sh" "$kout" "$initrd" "$dir/$sc.steps" "$dir/$sc"
+		cat "$dir/$sc.log" >>"$dir/console.log"
+	done <"$dir/lines"
 done
+"$here/judge.sh" "$name" "$cells"

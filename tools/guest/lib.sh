@@ -42,15 +42,50 @@ wr() {
 	printf '%s\n' "$2" > "$1"
 }
 
+# lockdep_state: whether lockdep is still on ("debug_locks=1"); a report or
+# a misuse such as a non-static lock key switches it off for the boot.
+lockdep_state() {
+	if [ -r /proc/lockdep_stats ]; then
+		echo "@@lockcheck: lockdep debug_locks=$(awk '$1 == "debug_locks:" {print $2}' /proc/lockdep_stats)"
+	else
+		echo "@@lockcheck: lockdep absent"
+	fi
+}
+
 # scenario LINE: run one harness scenario to its end and print its KTAP
-# between markers.
+# between markers, then lockdep's state. The host's record of the boot
+# (tools/record.jq) reads these markers.
 scenario() {
+	echo "@@lockcheck: scenario $1"
 	wr $HR/trigger "$1" || { fail "trigger" "'$1' refused"; return 1; }
 	while grep -q '^# running' $HR/results; do sleep 0.2; done
 	echo "@@lockcheck: results begin"
 	cat $HR/results
 	echo "@@lockcheck: results end"
 	echo "@@lockcheck: counters begin"
-	cat $FI/counters | grep '^total\.'
+	grep '^total\.' $FI/counters
 	echo "@@lockcheck: counters end"
+	lockdep_state
+}
+
+# kmemleak reports objects older than 5 s only, and prints their stacks
+# when read: scan while the modules are loaded so their frames have names,
+# clear, and scan again after unloading for what the unload leaked.
+kmemleak_scan() {
+	[ -e /sys/kernel/debug/kmemleak ] || return 0
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+	echo clear > /sys/kernel/debug/kmemleak
+}
+
+# up [CLIENTS] / down: load both modules / unload both, as failures.
+up() {
+	load fake_iommu clients=${1:-0} || { fail load "fake_iommu did not load"; return 1; }
+	load harness || { fail load "harness did not load"; return 1; }
+}
+down() {
+	rmmod harness || { fail unload "harness did not unload"; return 1; }
+	rmmod fake_iommu || { fail unload "fake_iommu did not unload"; return 1; }
 }

@@ -1,0 +1,36 @@
+#!/bin/sh
+# boot.sh KERNEL_OUT INITRAMFS STEPS OUT: the one way every mode boots a
+# guest. Runs STEPS in QEMU (tools/vm.sh), keeps the console in OUT.log
+# and writes OUT.record.json with tools/record.sh. Never fails because
+# the guest did: the record says what happened and tools/judge.jq
+# decides. Fails only when it cannot write a record.
+#
+# Environment: BOOT_CAPTURE=1 (records from the capture kernel's part of
+# the console: the second "Linux version" on), record.sh's BOOT_META,
+# KTAP_PARSER and LC_RUN_ID, and vm.sh's VM_TIMEOUT, KDUMP, VM_APPEND,
+# VM_EXPECT_PANIC.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+kout=${1:?usage: boot.sh KERNEL_OUT INITRAMFS STEPS OUT}
+initrd=${2:?usage: boot.sh KERNEL_OUT INITRAMFS STEPS OUT}
+steps=${3:?usage: boot.sh KERNEL_OUT INITRAMFS STEPS OUT}
+out=${4:?usage: boot.sh KERNEL_OUT INITRAMFS STEPS OUT}
+[ -f "$steps" ] || die "steps file $steps does not exist"
+mkdir -p "$(dirname "$out")"
+rm -f "$out.log" "$out.full.log" "$out.record.json"
+
+vmerr=
+vmerr=$("$here/vm.sh" "$kout" "$initrd" "$steps" "$out.log" 2>&1 | tail -n 1) || true
+[ -f "$out.log" ] || : >"$out.log"
+if [ "${BOOT_CAPTURE:-0}" = 1 ]; then
+	mv "$out.log" "$out.full.log"
+	tr -d '\r' <"$out.full.log" | awk '/Linux version/ {n++} n >= 2' >"$out.log"
+	grep -q '^@@lockcheck: boot' "$out.log" || vmerr=${vmerr:-"the capture kernel never ran the steps"}
+fi
+vmerr=${vmerr#error: }
+
+"$here/record.sh" "$out.log" "$steps" "$vmerr" >"$out.record.json.tmp" ||
+	die "could not build the record of $out.log"
+mv "$out.record.json.tmp" "$out.record.json"

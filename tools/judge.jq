@@ -1,0 +1,106 @@
+# judge.jq: the one place that decides pass or fail. tools/judge.sh calls
+# judge/5 with the cells a run promised, every record found, the expected
+# verdicts, the known core findings and the run's id. Each cell comes out
+# as a row with its verdict, ok, and the reasons it failed.
+
+# Cell key: what identifies a record of a cell.
+def key: [.kver, .variant, .flavour, .boot, .asked, ((.nth // 0) | tostring)] | join("|");
+
+# tools/expected: "kernel variant scenario verdict[|verdict] conditions reason".
+def parse_expected:
+	split("\n") | map(select(test("^\\s*(#|$)") | not))
+	| map(capture("^(?<kver>\\S+)\\s+(?<variant>\\S+)\\s+(?<scenario>\\S+)\\s+(?<want>\\S+)\\s+(?<conds>\\S+)\\s*(?<why>.*)$")
+	      // error("tools/expected: malformed line: \(.)"))
+	| map({([.kver, .variant, .scenario] | join("|")): .}) | add // {};
+
+# tools/expected-findings: "kind title-regex reason" (tab-separated).
+def parse_findings:
+	split("\n") | map(select(test("^\\s*(#|$)") | not))
+	| map(split("\t") | map(select(. != ""))
+	      | if length < 3 then error("tools/expected-findings: malformed line: \(join(" "))")
+		else {kind: .[0], title: .[1], why: .[2]} end);
+
+# The core's own lock assertion: counted with unlocked_attach, not a splat.
+def assertion: .kind == "warning" and
+	(.title | test("WARNING in (iommu_group_mutex_assert|iommu_driver_get_domain_for_dev)$"));
+
+# Kinds of report after which lockdep is switched off by design.
+def stops_lockdep: .kind as $k | ["lockdep", "oops", "kasan", "ubsan"] | index($k);
+
+# Why a record cannot be judged at all: the run did not do what it claims.
+def invalid:
+	[ (if .guest.status != "ok" then "guest \(.guest.status): \(.guest.message)" else empty end),
+	  (.guest.not_ok[] | "guest not ok: \(.)"),
+	  (if .guest.status == "ok" and .guest.exit != 0 then "guest steps exited \(.guest.exit // "without a status")" else empty end),
+	  (if .splatscan != "ok" then "splatscan \(.splatscan)" else empty end),
+	  (if .asked == "" then empty
+	   elif .ran | not then "the scenario never started"
+	   else
+		(if .ktap.present | not then "no KTAP results"
+		 else
+			(if .ktap.parser != "ok" then "KTAP parser \(.ktap.parser)" else empty end),
+			(if .ktap.result != "ok" then "KTAP \(.ktap.result // "result missing"): \(.ktap.reason // "no reason given")" else empty end),
+			(if .rounds.requested == null or .rounds.run == null then "rounds not reported"
+			 elif .rounds.run < .rounds.requested then "ran \(.rounds.run) of \(.rounds.requested) rounds"
+			 else empty end)
+		 end),
+		(if .lockdep == null then "lockdep state not printed"
+		 elif .lockdep == "off" and ([.reports[] | select(stops_lockdep)] | length == 0)
+		 then "lockdep was switched off and no report says why"
+		 else empty end)
+	   end) ];
+
+# error > splat (a report but the core's assertion) > race (a detector
+# other than unlocked_attach) > unlocked > clean.
+def verdict:
+	if (invalid | length > 0) then "error"
+	elif any(.reports[]; assertion | not) then "splat"
+	elif any(.detectors | to_entries[]; .key != "unlocked_attach" and .value > 0) then "race"
+	elif (.detectors.unlocked_attach // 0) > 0 or any(.reports[]; assertion) then "unlocked"
+	else "clean" end;
+
+# Detector conditions "name>0"/"name=0", comma-separated, or "-".
+def cond_failures($conds; $dets):
+	if $conds == "-" then []
+	else [$conds | split(",")[]
+	      | capture("^(?<n>[a-z_]+)(?<op>>0|=0)$") as $c
+	      | ($dets[$c.n]) as $v
+	      | select($v == null or ($c.op == ">0" and $v <= 0) or ($c.op == "=0" and $v != 0))
+	      | "\($c.n)\($c.op) fails (\($c.n)=\($v // "not reported"))"]
+	end;
+
+def known($findings): . as $r | any($findings[]; .kind == $r.kind and ($r.title | test(.title)));
+
+def judge($cells; $records; $expected; $findings; $run_id):
+	($records | map(select(.run_id == $run_id)) | map({(key): .}) | add // {}) as $mine
+	| ($records | map(select(.run_id != $run_id)) | map({(key): .}) | add // {}) as $stale
+	| [$cells[] | . as $c | ($mine[$c | key]) as $r
+	   | if $r == null then
+		$c + {verdict: "missing", ok: false, scenario: ($c.asked | split(" ")[0]),
+		      failures: [if $stale[$c | key] then
+				 "only a record left from an earlier run (\($stale[$c | key].run_id)): \($stale[$c | key].log)"
+				 else "no record: the run never got to this cell" end]}
+	     else
+		($r | verdict) as $v
+		| ($r | invalid) as $bad
+		| ($expected[[$r.kver, $r.variant, $r.scenario] | join("|")]) as $e
+		| (if $c.judge == "expected" then
+			if $e == null then ["no line in tools/expected for \($r.kver) \($r.variant) \($r.scenario)"]
+			else
+				(if ("|" + $e.want + "|") | contains("|" + $v + "|") | not
+				 then ["got \($v), expected \($e.want) because \($e.why)"] else [] end)
+				+ cond_failures($e.conds; $r.detectors)
+			end
+		   else
+			[$r.reports[] | select(.ours_title or (.ours_stack and (known($findings) | not)))
+			 | "report in our code: \(.title)"]
+		   end) as $policy
+		# a run that did not do what it claims is judged on that alone
+		| (if ($bad | length) > 0 then [] else $policy end) as $policy
+		| $r + {verdict: $v, expected: ($e.want // null), why: ($e.why // null),
+			failures: ($bad + $policy),
+			findings: (if $c.judge == "expected" then []
+				   else [$r.reports[] | select((.ours_title or (.ours_stack and (known($findings) | not))) | not)]
+				   end),
+			ok: (($bad + $policy) | length == 0)}
+	     end];

@@ -1,0 +1,63 @@
+#!/bin/sh
+# judge.sh NAME CELLS: judge the cells a run promised (CELLS, one JSON
+# object a line, written with tools/lib.sh's cell) against every record
+# under RESULTS, with tools/judge.jq. Writes RESULTS/NAME.json (one row a
+# cell) and RESULTS/NAME.md (scenarios down, columns across), prints the
+# table, one line per failed cell naming it and why, and
+# "NAME: N passed, N failed"; exits non-zero if any cell failed.
+#
+# Environment: RESULTS, EXPECTED (default tools/expected), FINDINGS
+# (default tools/expected-findings), LC_RUN_ID.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+. "$here/lib.sh"
+
+name=${1:?usage: judge.sh NAME CELLS}
+cells=${2:?usage: judge.sh NAME CELLS}
+results=${RESULTS:-$top/results}
+expected=${EXPECTED:-$here/expected}
+findings=${FINDINGS:-$here/expected-findings}
+for f in "$cells" "$expected" "$findings"; do
+	[ -f "$f" ] || die "judge $name: $f does not exist"
+done
+[ -s "$cells" ] || die "judge $name: $cells lists no cell"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+find "$results" -name '*.record.json' -type f | sort >"$tmp/files"
+: >"$tmp/records"
+while IFS= read -r f; do
+	jq -c '.[]' "$f" >>"$tmp/records" 2>/dev/null || die "judge $name: $f is not a record file"
+done <"$tmp/files"
+
+jq -n -L "$here" --slurpfile cells "$cells" --slurpfile records "$tmp/records" \
+	--rawfile expected "$expected" --rawfile findings "$findings" --arg run_id "$LC_RUN_ID" \
+	'include "judge";
+	judge($cells; $records; $expected | parse_expected; $findings | parse_findings; $run_id)' \
+	>"$results/$name.json"
+
+# The table: a column per kernel/variant/flavour/boot, a row per scenario.
+jq -r '
+	def col: [.kver, .variant, (.flavour | select(. != "")), (.boot | select(. != "elfcorehdr"))] | join(" ");
+	def cell: (if .ok then .verdict else "**\(.verdict)** (want \(.expected // "a pass"))" end)
+		+ ([.detectors // {} | to_entries[] | select(.value > 0) | "<br>\(.key)=\(.value)"] | join(""))
+		+ ([(.reports // []) | group_by(.title)[] | "<br>\(.[0].title) x\(length)"] | join(""))
+		+ ([.failures[] | "<br>\(.)"] | join(""));
+	(map(col) | unique) as $cols
+	| (map(.scenario) | unique) as $scs
+	| (map({(.scenario + "\u0000" + col): cell}) | add) as $cells
+	| "| scenario | " + ($cols | join(" | ")) + " |",
+	  "|---|" + ($cols | map("---|") | join("")),
+	  ($scs[] as $s | "| \($s) | " + ([$cols[] | $cells[$s + "\u0000" + .] // ""] | join(" | ")) + " |"),
+	  "",
+	  "Verdicts: error > splat (a kernel report other than the core lock assertion) > race (a fake_iommu race detector) > unlocked (attach without group->mutex only) > clean. **bold**: the cell failed (tools/judge.jq says why)."
+' "$results/$name.json" >"$results/$name.md"
+
+sed 's/<br>/ \/ /g; s/\*\*//g' "$results/$name.md"
+echo "results: $results/$name.md $results/$name.json"
+jq -r '.[] | select(.ok | not) | "FAIL: \(.kernel // .kver) \(.variant)\(if .flavour != "" then " " + .flavour else "" end) \(.boot) \(.asked | if . == "" then "(boot)" else . end): \(.failures | join("; "))"' \
+	"$results/$name.json"
+jq -r --arg n "$name" '"\($n): \(map(select(.ok)) | length) passed, \(map(select(.ok | not)) | length) failed"' \
+	"$results/$name.json"
+jq -e 'all(.ok)' "$results/$name.json" >/dev/null

@@ -1,0 +1,130 @@
+#!/bin/sh
+# steps.sh KIND [ARGS]: print the guest's step script for one boot. Every
+# mode's steps come from here; the helpers (up, down, scenario, fail,
+# kmemleak_scan) are in tools/guest/lib.sh. Scenario lines are quoted
+# with double quotes and must not contain them (tools/boot.sh reads the
+# `scenario "LINE"` lines back as the boot's asked scenarios).
+#   scenario LINE          load, run LINE, unload
+#   sanitize LINE          the same with kmemleak scans before and after unload
+#   capture LINE KEXEC_APPEND   first kernel: kexec -p and crash on the boot
+#                          CPU; the capture kernel runs LINE
+#   races LINE SKIP_WATCH  KCSAN watching one access in SKIP_WATCH for LINE
+#   fuzz                   debugfs_fuzz into every writable file, then a scenario
+#   soak                   a warm-up, 5,000 rounds, 100 load/unload cycles, memory
+#   bench ITERS REPS       the bench scenario and dma_map_benchmark, REPS+1 times
+set -eu
+kind=${1:?usage: steps.sh KIND [ARGS]}
+shift
+case "$*" in *'"'*) echo "error: steps.sh: a scenario line must not contain '\"'" >&2; exit 1 ;; esac
+
+echo '. /lib/lockcheck/lib.sh'
+case $kind in
+scenario)
+	cat <<STEPS
+up && scenario "$1"
+down
+STEPS
+	;;
+sanitize)
+	cat <<STEPS
+up && scenario "$1"
+kmemleak_scan
+down
+kmemleak_scan
+STEPS
+	;;
+capture)
+	cat <<STEPS
+if [ -e /proc/vmcore ]; then
+	echo "@@lockcheck: capture kernel"
+	up && scenario "$1"
+	down
+	exit \$failures
+fi
+kexec -p /boot/bzImage --initrd=/boot/capture.img --append="$2" ||
+	{ fail kexec "kexec -p failed"; exit 1; }
+# Crash on the boot CPU: a capture kernel started elsewhere will not
+# send INIT to the boot CPU, so it would come up with one CPU only.
+taskset 1 sh -c "echo c > /proc/sysrq-trigger"
+STEPS
+	;;
+races)
+	cat <<STEPS
+up || exit 1
+echo $2 > /sys/module/kcsan/parameters/skip_watch
+scenario "$1"
+down
+STEPS
+	;;
+fuzz)
+	cat <<'STEPS'
+up 2 || exit 1
+files=$(find $FI $HR -type f -perm -200 | sort)
+echo "@@lockcheck: fuzzing $(echo $files | wc -w) files"
+debugfs_fuzz -n 10000 -p 2 $files
+echo 1 > $HR/abort
+while grep -q '^# running' $HR/results; do sleep 0.2; done
+down && pass "both modules unload after fuzzing"
+kmemleak_scan
+up && scenario "map_vs_map rounds=20"
+down
+STEPS
+	;;
+soak)
+	cat <<'STEPS'
+# KASAN's quarantine keeps freed memory for a while: the baseline is taken
+# after a warm-up, so only growth that goes on (a leak) counts.
+up && scenario "map_vs_attach rounds=1000 timeout_s=3000 delay_us=100 hold_us=200"
+down
+free0=$(awk '/MemAvailable/ {print $2}' /proc/meminfo)
+up && scenario "map_vs_attach rounds=5000 timeout_s=3000 delay_us=100 hold_us=200"
+down
+i=0
+while [ $i -lt 100 ]; do
+	load fake_iommu clients=4 && load harness && rmmod harness && rmmod fake_iommu || break
+	i=$((i + 1))
+done
+expect "100 load/unload cycles" [ $i -eq 100 ]
+kmemleak_scan
+free1=$(awk '/MemAvailable/ {print $2}' /proc/meminfo)
+echo "@@lockcheck: MemAvailable before $free0 kB, after $free1 kB"
+expect "memory back within 2 MiB" [ $((free0 - free1)) -lt 2048 ]
+STEPS
+	;;
+bench)
+	iters=$1 reps=$2
+	echo 'up || exit 1'
+	cat <<'STEPS'
+# Nothing printed from the timed paths: a serial console is slow under TCG.
+echo 0 > $FI/core_assert
+echo 0 > $FI/warn
+# A client for the kernel's benchmark: bound through driver_override.
+echo 0 > $FI/deferred
+echo 1 > $FI/add_clients
+c=$(awk 'END {print $2}' $FI/clients)
+echo dma_map_benchmark > /sys/bus/platform/devices/$c/driver_override
+echo $c > /sys/bus/platform/drivers/dma_map_benchmark/bind
+echo 1 > $FI/deferred
+db() {
+	/bin/dma_map_benchmark -t $1 -s 1 -b 64 | awk -v t=$1 -v r=$2 -F'[:( ]+' \
+		'/average map latency/ {printf "@@bench dma_map_benchmark %s attached %s %d 0\n", t, r, $5 * 1000}'
+}
+STEPS
+	# Repetition 0 warms caches up and is not reported. Written out, so
+	# the host sees every scenario line the boot will run.
+	rep=0
+	while [ "$rep" -le "$reps" ]; do
+		for t in 1 2 4; do
+			echo "scenario \"bench rounds=1 threads=$t path=attached iters=$iters\""
+			echo "db $t $rep"
+		done
+		echo "scenario \"bench rounds=20 threads=1 path=first iters=$iters\""
+		rep=$((rep + 1))
+	done
+	;;
+*)
+	echo "error: steps.sh: unknown kind '$kind'" >&2
+	exit 1
+	;;
+esac
+echo 'exit $failures'
