@@ -18,6 +18,9 @@ KVER ?= 6.12
 KDUMP ?= 1
 VM_TIMEOUT ?= 300
 export KVER KSRC VARIANT PATCHES FLAVOUR CACHE KDUMP VM_TIMEOUT SCENARIOS RESULTS
+# One id for everything this make runs: the judge refuses records of others.
+LC_RUN_ID ?= $(shell date +%s)-$(shell echo $$$$)
+export LC_RUN_ID
 
 ifneq ($(KSRC),)
 COLUMNS ?= ksrc
@@ -47,10 +50,10 @@ tools: deps
 	@$(MAKE) -s -C tools/splatscan
 
 run: tools
-	@dirs=$$(sh tools/run.sh $(COLUMNS)) && sh tools/verdict.sh $$dirs
+	@sh tools/run.sh run $(COLUMNS)
 
 matrix: tools
-	@dirs=$$(sh tools/run.sh $(MATRIX)) && sh tools/verdict.sh $$dirs
+	@sh tools/run.sh matrix $(MATRIX)
 
 bench: tools
 	@sh tools/bench.sh $(BENCH)
@@ -59,6 +62,7 @@ sanitize fuzz soak kdump races: tools
 	@sh tools/stress.sh $@
 
 check: tools
+	@sh tools/tests/judge.sh
 	@$(MAKE) -s -C tools/splatscan check
 	@sh tools/tests/run-all.sh
 	@$(MAKE) -s matrix
@@ -68,9 +72,7 @@ check: tools
 	@sh tools/tests/count-reports.sh results/*/*_*.log
 
 shell: tools
-	@kout=$$(sh tools/kernel.sh) && mod=$$(sh tools/modules.sh $$kout) && \
-	sh tools/initramfs.sh $$kout/initramfs-shell.cpio.gz $$mod && \
-	sh tools/vm.sh $$kout $$kout/initramfs-shell.cpio.gz - -
+	@eval "$$(sh tools/guest.sh $(firstword $(COLUMNS)))" && sh tools/vm.sh $$kout $$initrd - -
 
 # For a test VM of your own: build against its kernel's build tree.
 modules:

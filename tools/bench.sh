@@ -32,63 +32,50 @@ build_dmabench() {
 	rm -rf "$inc"
 }
 
-steps() {
-	cat <<STEPS
-. /lib/lockcheck/lib.sh
-load fake_iommu clients=0
-load harness
-# Nothing printed from the timed paths: a serial console is slow under TCG.
-echo 0 > \$FI/core_assert
-echo 0 > \$FI/warn
-hb() {
-	wr \$HR/trigger "bench rounds=\$1 threads=\$2 path=\$3 iters=$iters" || return
-	while grep -q '^# running' \$HR/results; do sleep 0.2; done
-	echo "@@bench harness \$2 \$3 \$4 \$(awk -F': ' '/^# ns_per_op_median/ {m = \$2} /^# ns_per_op_p99/ {p = \$2} END {print m, p}' \$HR/results)"
-}
-# A client for the kernel's benchmark: bound through driver_override.
-echo 0 > \$FI/deferred
-echo 1 > \$FI/add_clients
-c=\$(awk 'END {print \$2}' \$FI/clients)
-echo dma_map_benchmark > /sys/bus/platform/devices/\$c/driver_override
-echo \$c > /sys/bus/platform/drivers/dma_map_benchmark/bind
-echo 1 > \$FI/deferred
-db() {
-	/bin/dma_map_benchmark -t \$1 -s 1 -b 64 | awk -v t=\$1 -v r=\$2 -F'[:( ]+' \
-		'/average map latency/ {printf "@@bench dma_map_benchmark %s attached %s %d 0\n", t, r, \$5 * 1000}'
-}
-# Repetition 0 warms caches up and is not reported.
-rep=0
-while [ \$rep -le $reps ]; do
-	for t in 1 2 4; do
-		hb 1 \$t attached \$rep
-		db \$t \$rep
-	done
-	hb 20 1 first \$rep
-	rep=\$((rep + 1))
-done
-STEPS
-}
-
+hold_lock 7 "$out/.lock" "the results directory"
+cells=$out/bench.cells
+: >"$cells"
 for col in "$@"; do
-	kver=${col%%:*} variant=${col#*:}
-	kout=$(env -u PATCHES -u KSRC KVER="$kver" VARIANT="$variant" "$here/kernel.sh")
-	mod=$("$here/modules.sh" "$kout")
-	tree=$("$here/fetch-source.sh" "$kver")
-	[ -x "$kout/dma_map_benchmark" ] || build_dmabench "$tree" "$kout/dma_map_benchmark"
-	INITRAMFS_EXTRA=$kout/dma_map_benchmark "$here/initramfs.sh" "$kout/initramfs-bench.cpio.gz" "$mod"
-	release=$(cat "$kout/kernelrelease")
-	steps >"$out/bench.steps"
+	kver=$(column_kver "$col") variant=$(column_name "$col")
 	for kdump in 1 0; do
+		[ "$kdump" = 1 ] && bootmode=elfcorehdr || bootmode=normal
+		"$here/steps.sh" bench "$iters" "$reps" >"$out/bench.steps"
+		grep -o 'scenario "[^"]*"' "$out/bench.steps" | sed 's/^scenario "//; s/"$//' |
+			awk '{print $0 "\t" n[$0]++}' | while IFS='	' read -r line nth; do
+			cell "$cells" "$kver" "$variant" "" "$bootmode" stress "$line" "$nth"
+		done
+	done
+done
+for col in "$@"; do
+	kver=$(column_kver "$col") variant=$(column_name "$col")
+	tree=$("$here/fetch-source.sh" "$kver")
+	kdir=$(env -u PATCHES -u KSRC KVER="$kver" VARIANT="$variant" "$here/kernel.sh")
+	[ -x "$kdir/dma_map_benchmark" ] || build_dmabench "$tree" "$kdir/dma_map_benchmark"
+	eval "$("$here/guest.sh" "$col" initramfs-bench.cpio.gz "$kdir/dma_map_benchmark")"
+	release=$(cat "$kout/kernelrelease")
+	for kdump in 1 0; do
+		[ "$kdump" = 1 ] && bootmode=elfcorehdr || bootmode=normal
 		stage "bench $release $variant kdump=$kdump" >&2
-		log=$out/bench-$release-$variant-kdump$kdump.log
-		KDUMP=$kdump "$here/vm.sh" "$kout" "$kout/initramfs-bench.cpio.gz" "$out/bench.steps" "$log"
-		tr -d '\r' <"$log" | awk -v k="$release" -v v="$variant" -v d="$kdump" \
+		log=$out/bench-$release-$variant-kdump$kdump
+		KDUMP=$kdump BOOT_META=$(boot_meta "$kver" "$variant" "" "$bootmode" stress "$kout") \
+			"$here/boot.sh" "$kout" "$initrd" "$out/bench.steps" "$log"
+		# The harness's medians from the records (repetition 0 is the
+		# warm-up), dma_map_benchmark's from its own lines.
+		jq -r --arg k "$release" --arg v "$variant" --arg d "$kdump" '.[]
+			| select(.nth > 0 and .ktap.diag.ns_per_op_median != null)
+			| (.asked | capture("threads=(?<t>[0-9]+) path=(?<p>[a-z]+)")) as $a
+			| [$k, $v, $d, "harness", $a.t, $a.p, .nth, .ktap.diag.ns_per_op_median, .ktap.diag.ns_per_op_p99]
+			| join(" ")' "$log.record.json"
+		tr -d '\r' <"$log.log" | awk -v k="$release" -v v="$variant" -v d="$kdump" \
 			'/^@@bench / && $5 > 0 {print k, v, d, $2, $3, $4, $5, $6, $7}'
 	done
 done >"$out/bench.raw"
+"$here/judge.sh" bench "$cells" >"$out/bench.judged" ||
+	{ grep '^FAIL\|^bench:' "$out/bench.judged" >&2; exit 1; }
 "$here/bench-report.sh" "$out/bench.raw" "$out"
 # From the matrix's vanilla logs, if there: trigger to first detection.
 for log in "$out"/*-vanilla/*_*.log; do
+	case $log in *.full.log) continue ;; esac
 	[ -f "$log" ] || continue
 	tr -d '\r' <"$log" | awk -v f="$log" '
 		/^# scenario:/ { sc = $3 }

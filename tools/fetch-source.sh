@@ -24,6 +24,12 @@ if [ -f "$tree/.lockcheck-unpacked" ]; then
 	echo "$tree"
 	exit 0
 fi
+# One fetch at a time; a run that waited finds the tree there.
+hold_lock 8 "$cache/lock/fetch-$kver" "the download of $pkg=$ver"
+if [ -f "$tree/.lockcheck-unpacked" ]; then
+	echo "$tree"
+	exit 0
+fi
 mkdir -p "$dl" "$src"
 
 deb=$dl/${pkg}_$(echo "$ver" | sed 's/:/%3a/')_all.deb

@@ -1,6 +1,6 @@
 #!/bin/sh
-# findings.sh: the core's reports from the stress runs (results/stress-
-# <mode>.reports, lines "core<TAB>what<TAB>title") as results/findings.md
+# findings.sh: the core's reports from the stress runs (the "findings"
+# of each row tools/judge.sh wrote in results/stress-<mode>.json) as results/findings.md
 # and results/findings.json, one row per (mode, run, title) with its
 # count, and the same table as the last section of results/matrix.md.
 # They are findings, not failures: the report points into the core only.
@@ -10,10 +10,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 results=${RESULTS:-$(dirname "$here")/results}
 marker='## Core findings under stress'
 
-for f in "$results"/stress-*.reports; do
+for f in "$results"/stress-*.json; do
 	[ -f "$f" ] || continue
 	mode=${f##*/stress-}
-	awk -F'\t' -v mode="${mode%.reports}" '$1 == "core" { print mode "\t" $2 "\t" $3 }' "$f"
+	jq -r --arg mode "${mode%.json}" '.[] | . as $c | (.findings // [])[]
+		| [$mode, ([$c.variant, $c.flavour, ($c.asked | split(" ")[0])] | map(select(. != "")) | join(" ")), .title]
+		| @tsv' "$f"
 done | sort | uniq -c | awk -v md="$results/findings.md" -v json="$results/findings.json" -v marker="$marker" '
 function jstr(s) {
 	gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s)

@@ -69,7 +69,7 @@ def cond_failures($conds; $dets):
 	      | "\($c.n)\($c.op) fails (\($c.n)=\($v // "not reported"))"]
 	end;
 
-def known($findings): . as $r | any($findings[]; .kind == $r.kind and ($r.title | test(.title)));
+def known($findings): . as $r | any($findings[]; . as $f | $f.kind == $r.kind and ($r.title | test($f.title)));
 
 def judge($cells; $records; $expected; $findings; $run_id):
 	($records | map(select(.run_id == $run_id)) | map({(key): .}) | add // {}) as $mine

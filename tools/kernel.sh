@@ -39,6 +39,13 @@ else
 		pdir=$top/patches/${VARIANT:-vanilla}
 		[ -d "$pdir" ] || die "VARIANT=${VARIANT:-vanilla}: no patches/${VARIANT:-vanilla}/ (have: $(ls "$top/patches" | tr '\n' ' '))"
 	fi
+fi
+
+# Every variant and flavour of one source tree patches that tree: one run
+# at a time, from the patch to the copied outputs (modules.sh takes the
+# same lock to build against the tree).
+hold_lock 9 "$cache/lock/src-$tag" "the $srcid source and build trees"
+if [ -n "$pdir" ]; then
 	stage "patch $(basename "$pdir") onto $srcid" >&2
 	"$here/patchset.sh" "$pdir" "$tree"
 fi
@@ -68,6 +75,7 @@ fi
 
 if [ -z "${KSRC:-}" ] && [ -f "$out/bzImage" ] &&
 	[ "$(cat "$build/.lockcheck-built-key" 2>/dev/null)" = "$key" ]; then
+	echo "src-$tag" >"$out/locktag"
 	echo "$out"
 	exit 0
 fi
@@ -82,5 +90,6 @@ mkdir -p "$out"
 cp "$build/arch/x86/boot/bzImage" "$build/.config" "$build/Module.symvers" "$build/System.map" "$out/"
 make -s -C "$tree" O="$build" kernelrelease >"$out/kernelrelease" 2>>"$log"
 echo "$build" >"$out/builddir"
+echo "src-$tag" >"$out/locktag"
 echo "$key" >"$build/.lockcheck-built-key"
 echo "$out"

@@ -93,3 +93,15 @@ scenario_lines() {
 	[ -f "$1" ] || die "scenario list $1 does not exist"
 	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^[[:space:]]*$/d' "$1"
 }
+
+# hold_lock FD FILE WHAT: an exclusive lock on FILE, held on FD until this
+# script ends. A second run that needs it waits, and says so, instead of
+# patching, building or writing results under the first one's feet.
+hold_lock() {
+	mkdir -p "$(dirname "$2")"
+	eval "exec $1>\"\$2\""
+	if ! flock -n "$1"; then
+		stage "waiting: another run holds $3 ($2)" >&2
+		flock "$1"
+	fi
+}

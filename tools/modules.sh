@@ -17,6 +17,7 @@ if [ "$(cat "$mod/.key" 2>/dev/null)" = "$key" ]; then
 	echo "$mod"
 	exit 0
 fi
+hold_lock 9 "$(cache_root)/lock/$(cat "$kout/locktag")" "the source and build trees of $(cat "$kout/kernelrelease")"
 log=$kout/modules.log
 stage "modules W=1 against $(cat "$kout/kernelrelease"), log $log" >&2
 rm -rf "$mod"

@@ -7,7 +7,8 @@
 # data only; tools/judge.jq decides.
 #
 # Environment: BOOT_META (a JSON object merged into every record: kernel,
-# kver, variant, flavour, boot, judge), KTAP_PARSER (kunit.py), LC_RUN_ID.
+# kver, variant, flavour, boot, judge), KTAP_PARSER (kunit.py), LC_RUN_ID,
+# SPLATSCAN (default tools/splatscan/splatscan).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -26,7 +27,7 @@ tr -d '\r' <"$log" >"$tmp/log"
 
 # splatscan: exit 0 (no report) and 1 (reports) are answers; anything
 # else, or no splatscan at all, leaves the reports unknown.
-splatscan=$here/splatscan/splatscan
+splatscan=${SPLATSCAN:-$here/splatscan/splatscan}
 splat=ok
 if [ ! -x "$splatscan" ]; then
 	splat="missing: $splatscan"

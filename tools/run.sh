@@ -26,6 +26,7 @@ done
 
 # The cells promised to the judge, before anything is booted.
 mkdir -p "$results"
+hold_lock 7 "$results/.lock" "the results directory"
 cells=$results/$name.cells
 : >"$cells"
 for col in "$@"; do

@@ -9,18 +9,24 @@
 #   soak      5,000 rounds of map_vs_attach and 100 load/unload cycles
 #             (sanitize flavour), memory back to where it started
 #   kdump     each scenario in a real capture kernel (kexec -p, then a
-#             sysrq crash); its verdicts must equal the elfcorehdr= ones
+#             sysrq crash), judged against tools/expected like the
+#             elfcorehdr= shortcut
 #   races     KCSAN on attach_deferred itself: map_vs_owner and
 #             map_vs_attach, REPS boots per variant in RACE_VARIANTS;
 #             counts against tools/expected-races
-# A report whose stack holds fake_iommu or harness code fails the mode;
-# reports only in the core are listed as findings.
+# Every boot is recorded by tools/boot.sh and judged by tools/judge.sh: a
+# report blaming our code, or touching our frames without a line in
+# tools/expected-findings, fails the mode; other reports are findings.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/lib.sh"
 
 mode=${1:?usage: stress.sh sanitize|fuzz|soak|kdump|races}
+case $mode in
+sanitize | fuzz | soak | kdump | races) ;;
+*) die "stress.sh: unknown mode '$mode' (sanitize, fuzz, soak, kdump, races)" ;;
+esac
 results=${RESULTS:-$top/results}
 variant=${VARIANT:-seed-v3}
 kver=${KVER:-6.12}
@@ -42,106 +48,50 @@ if [ "$mode" = races ]; then
 			die "RACE_VARIANTS: no patches/$v/series (have: $(cd "$top/patches" && echo */ | tr -d /))"
 	done
 fi
-splatscan=$here/splatscan/splatscan
-failures=0
-findings=0
-
-# guest FLAVOUR [IMAGE [EXTRA]]: build the kernel for FLAVOUR, the modules
-# against it and the initramfs $kout/IMAGE (default initramfs.cpio.gz)
-# with the EXTRA files; sets kout and initrd.
+# guest FLAVOUR [IMAGE [EXTRA]]: kernel, modules and initramfs for FLAVOUR
+# (tools/guest.sh); sets kout, mod, initrd and KTAP_PARSER.
 guest() {
-	kout=$(env -u PATCHES -u KSRC KVER="$kver" VARIANT="$variant" FLAVOUR="$1" "$here/kernel.sh")
-	mod=$("$here/modules.sh" "$kout")
-	initrd=$kout/${2:-initramfs.cpio.gz}
-	INITRAMFS_EXTRA=${3:-} "$here/initramfs.sh" "$initrd" "$mod"
+	flavour=$1
+	eval "$(FLAVOUR=$1 "$here/guest.sh" "$kver:$variant" ${2:-initramfs.cpio.gz} ${3:-})"
 }
 
-# ended_ok LOG PATTERN WHAT WHY: a failure unless LOG has a line matching
-# PATTERN (the scenario's KTAP result).
-ended_ok() {
-	tr -d '\r' <"$1" | grep -q "$2" ||
-		echo "fail	$3	$4" >>"$results/stress-$mode.reports"
-}
-
-# judge LOG WHAT: a report whose culprit (the function in its title: the
-# first frame outside the locking and debugging machinery) is ours fails;
-# one in the core is a finding. Every harness-made report has harness
-# frames further down its stack: that alone does not make it ours.
-judge() {
-	"$splatscan" --json "$1" | awk -v what="$2" '
-		/"title":/ {
-			t = $0; sub(/.*"title": "/, "", t); sub(/",?$/, "", t)
-			print ((t ~ / in (fi_|hr_|fake_iommu|debugfs_fuzz)/) ? "ours" : "core") "\t" what "\t" t
-		}' >>"$results/stress-$mode.reports"
-	# A leak found after rmmod has our frames as bare module addresses:
-	# only our modules are ever loaded in the guest.
-	tr -d '\r' <"$1" | awk -v what="$2" '
-		/^unreferenced object/ { on = 1 }
-		on && /^ *0xffffffffa[0-9a-f]+$/ { print "ours\t" what "\tmemory leak allocated by an unloaded module"; on = 0 }
-		/^$/ { on = 0 }' >>"$results/stress-$mode.reports"
-}
-
-# boot WHAT TIMEOUT KOUT INITRD LOG: run results/stress.steps in a VM; a
-# VM that fails is a failure; then judge its reports.
-boot() {
-	if ! err=$(VM_TIMEOUT=$2 "$here/vm.sh" "$3" "$4" "$results/stress.steps" "$5" 2>&1); then
-		echo "fail	$1	$err" >>"$results/stress-$mode.reports"
-	fi
-	judge "$5" "$1"
-}
-
-# race_counts LOG: KCSAN reports naming iommu_deferred_attach, and those
-# naming another reader of the same bit-field word (iommu_dma_alloc_iova
-# reads pci_32bit_workaround beside attach_deferred).
-race_counts() {
-	"$splatscan" --json "$1" | awk '
-		/"title": "KCSAN: data-race in / {
-			if ($0 ~ /iommu_deferred_attach/) flag++
-			else if ($0 ~ /iommu_dma_alloc_iova/) word++
-		}
-		END { printf "%d\t%d", flag, word }'
-}
-
-steps_header() {
-	cat <<'STEPS'
-. /lib/lockcheck/lib.sh
-# kmemleak reports objects older than 5 s only, and prints their stacks
-# when read: scan while the modules are loaded so their frames have names,
-# clear, and scan again after unloading for what the unload leaked.
-kmemleak_scan() {
-	[ -e /sys/kernel/debug/kmemleak ] || return 0
-	sleep 6
-	echo scan > /sys/kernel/debug/kmemleak
-	echo scan > /sys/kernel/debug/kmemleak
-	cat /sys/kernel/debug/kmemleak
-	echo clear > /sys/kernel/debug/kmemleak
-}
-STEPS
+# run_boot NAME TIMEOUT STEPS-KIND [ARGS]: promise the boot's scenarios to
+# the judge as stress cells (reports in our code fail, core reports are
+# findings), boot it, record it.
+run_boot() {
+	_name=$1 _timeout=$2
+	shift 2
+	_dir=$results/stress-$mode
+	mkdir -p "$_dir"
+	"$here/steps.sh" "$@" >"$_dir/$_name.steps"
+	_asked=$(grep -o 'scenario "[^"]*"' "$_dir/$_name.steps" | sed 's/^scenario "//; s/"$//' || true)
+	[ -n "$_asked" ] || cell "$cells" "$kver" "$variant" "$flavour" "$bootmode" stress ""
+	echo "$_asked" | awk 'NF' | while IFS= read -r _l; do
+		cell "$cells" "$kver" "$variant" "$flavour" "$bootmode" stress "$_l"
+	done
+	stage "$mode $flavour: $_name" >&2
+	VM_TIMEOUT=$_timeout BOOT_META=$(boot_meta "$kver" "$variant" "$flavour" "$bootmode" stress "$kout") \
+		"$here/boot.sh" "$kout" "$initrd" "$_dir/$_name.steps" "$_dir/$_name"
 }
 
 mkdir -p "$results"
-: >"$results/stress-$mode.reports"
+hold_lock 7 "$results/.lock" "the results directory"
+rm -rf "$results/stress-$mode"
+mkdir -p "$results/stress-$mode"
+cells=$results/stress-$mode.cells
+: >"$cells"
+bootmode=elfcorehdr
+flavour=
 case $mode in
 sanitize)
-	for flavour in sanitize kcsan; do
+	for fl in sanitize kcsan; do
 		# KCSAN samples accesses; watch one in 100 rather than 4000.
-		[ "$flavour" = kcsan ] && export VM_APPEND="kcsan.skip_watch=100"
-		guest "$flavour"
-		sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$scenarios" | while read -r line; do
-			sc=${line%% *}
-			log=$results/stress-$flavour-$sc.log
-			stage "$flavour: $line" >&2
-			{
-				steps_header
-				echo 'load fake_iommu clients=0 && load harness'
-				echo "scenario \"$line\""
-				echo 'kmemleak_scan'
-				echo 'rmmod harness && rmmod fake_iommu'
-				echo 'kmemleak_scan'
-			} >"$results/stress.steps"
-			boot "$flavour $sc" 600 "$kout" "$initrd" "$log"
-			ended_ok "$log" '^ok 1 ' "$flavour $sc" "scenario did not end ok"
-		done
+		[ "$fl" = kcsan ] && export VM_APPEND="kcsan.skip_watch=100"
+		guest "$fl"
+		scenario_lines "$scenarios" >"$results/stress-$mode/lines"
+		while IFS= read -r line; do
+			run_boot "$fl-${line%% *}" 600 sanitize "$line"
+		done <"$results/stress-$mode/lines"
 	done
 	;;
 fuzz)
@@ -150,106 +100,49 @@ fuzz)
 	gcc -static -O2 -Wall -Wextra -Werror -o "$fuzzer" "$here/fuzz/debugfs_fuzz.c" ||
 		die "could not build tools/fuzz/debugfs_fuzz.c"
 	guest sanitize initramfs-fuzz.cpio.gz "$fuzzer"
-	{
-		steps_header
-		cat <<'STEPS'
-load fake_iommu clients=2 && load harness
-files=$(find $FI $HR -type f -perm -200 | sort)
-echo "@@lockcheck: fuzzing $(echo $files | wc -w) files"
-debugfs_fuzz -n 10000 -p 2 $files
-echo 1 > $HR/abort
-while grep -q '^# running' $HR/results; do sleep 0.2; done
-rmmod harness && rmmod fake_iommu && pass "both modules unload after fuzzing" || fail unload "rmmod failed"
-kmemleak_scan
-load fake_iommu clients=0 && load harness
-scenario "map_vs_map rounds=20"
-STEPS
-	} >"$results/stress.steps"
-	log=$results/stress-fuzz.log
-	stage "fuzz: 2 x 10000 lines into every writable file of both modules" >&2
-	boot fuzz 900 "$kout" "$initrd" "$log"
-	tr -d '\r' <"$log" | grep '^debugfs_fuzz' >&2 || true
-	ended_ok "$log" '^ok 1 map_vs_map' fuzz "the scenario after fuzzing did not end ok"
+	run_boot fuzz 900 fuzz
+	tr -d '\r' <"$results/stress-$mode/fuzz.log" | grep '^debugfs_fuzz' >&2 || true
 	;;
 soak)
 	guest sanitize
-	{
-		steps_header
-		cat <<'STEPS'
-# KASAN's quarantine keeps freed memory for a while: the baseline is taken
-# after a warm-up, so only growth that goes on (a leak) counts.
-load fake_iommu clients=0 && load harness
-scenario "map_vs_attach rounds=1000 timeout_s=3000 delay_us=100 hold_us=200" >/dev/null
-rmmod harness && rmmod fake_iommu
-free0=$(awk '/MemAvailable/ {print $2}' /proc/meminfo)
-load fake_iommu clients=0 && load harness
-scenario "map_vs_attach rounds=5000 timeout_s=3000 delay_us=100 hold_us=200"
-rmmod harness && rmmod fake_iommu
-i=0
-while [ $i -lt 100 ]; do
-	load fake_iommu clients=4 && load harness && rmmod harness && rmmod fake_iommu || break
-	i=$((i + 1))
-done
-expect "100 load/unload cycles" [ $i -eq 100 ]
-kmemleak_scan
-free1=$(awk '/MemAvailable/ {print $2}' /proc/meminfo)
-echo "@@lockcheck: MemAvailable before $free0 kB, after $free1 kB"
-expect "memory back within 2 MiB" [ $((free0 - free1)) -lt 2048 ]
-STEPS
-	} >"$results/stress.steps"
-	log=$results/stress-soak.log
-	stage "soak: 5000 rounds of map_vs_attach, 100 load/unload cycles" >&2
-	boot soak 3600 "$kout" "$initrd" "$log"
-	tr -d '\r' <"$log" | grep '^@@lockcheck: \(not ok\|MemAvailable\)' >&2 || true
-	tr -d '\r' <"$log" | grep -q '^@@lockcheck: not ok' &&
-		echo "fail	soak	$(tr -d '\r' <"$log" | grep -m1 '^@@lockcheck: not ok')" >>"$results/stress-$mode.reports"
+	run_boot soak 3600 soak
+	tr -d '\r' <"$results/stress-$mode/soak.log" | grep '^@@lockcheck: MemAvailable' >&2 || true
 	;;
 kdump)
-	"$here/stress-kdump.sh"
+	"$here/stress-kdump.sh" "$cells"
 	;;
 races)
-	# KCSAN on the flag itself, variant by variant, REPS boots each: a
-	# report naming iommu_deferred_attach is the map path reading
-	# attach_deferred while an attacher clears it under group->mutex. One
-	# access in RACE_SKIP_WATCH is watched, so counts vary between boots.
-	# Boot watching one access in 100 (a tighter watch makes the boot
-	# itself take minutes), tighten it just before the scenario.
+	# KCSAN on the flag itself, variant by variant, REPS boots each. Boot
+	# watching one access in 100 (a tighter watch makes the boot itself
+	# take minutes), tighten it to RACE_SKIP_WATCH just before the scenario.
 	export VM_APPEND="kcsan.skip_watch=100"
-	: >"$results/races.tsv"
 	for variant in $race_variants; do
 		guest kcsan
 		for sc in map_vs_owner map_vs_attach; do
 			rep=1
 			while [ "$rep" -le "$reps" ]; do
-				line="$sc rounds=$race_rounds delay_us=1000 timeout_s=1800"
-				log=$results/races-$variant-$sc-$rep.log
-				stage "races $variant: $line (boot $rep of $reps)" >&2
-				{
-					steps_header
-					echo 'load fake_iommu clients=0 && load harness'
-					echo "echo $race_skip > /sys/module/kcsan/parameters/skip_watch"
-					echo "scenario \"$line\""
-					echo 'rmmod harness && rmmod fake_iommu'
-				} >"$results/stress.steps"
-				boot "races $variant $sc" 2000 "$kout" "$initrd" "$log"
-				ended_ok "$log" '^ok 1 ' "races $variant $sc" "scenario did not end ok"
-				printf '%s\t%s\t%s\t%s\n' "$variant" "$sc" "$rep" "$(race_counts "$log")" >>"$results/races.tsv"
+				run_boot "$variant-$sc-$rep" 2000 races \
+					"$sc rounds=$race_rounds delay_us=1000 timeout_s=1800" "$race_skip"
 				rep=$((rep + 1))
 			done
 		done
 	done
-	"$here/races-report.sh" "$results/races.tsv" "$here/expected-races" >>"$results/stress-$mode.reports"
-	;;
-*)
-	die "stress.sh: unknown mode '$mode' (sanitize, fuzz, soak, kdump, races)"
 	;;
 esac
 
-failures=$(grep -c '^\(fail\|ours\)' "$results/stress-$mode.reports" || true)
-findings=$(grep -c '^core' "$results/stress-$mode.reports" || true)
-grep '^\(fail\|ours\)' "$results/stress-$mode.reports" | sed 's/^/  /' || true
-[ "$findings" -gt 0 ] && grep '^core' "$results/stress-$mode.reports" | sort | uniq -c | sed 's/^/  finding: /'
-echo "$mode: $failures problem(s) in our code or runs, $findings finding(s) in the core"
+# One judge for every mode; races add their per-variant KCSAN table.
+rc=0
+"$here/judge.sh" "stress-$mode" "$cells" || rc=$?
+if [ "$mode" = races ]; then
+	# Per boot: KCSAN reports naming the map path's reader of the flag, and
+	# another reader of the same bit-field word (iommu_dma_alloc_iova).
+	jq -r '.[] | [.variant, (.asked | split(" ")[0]), .log,
+		([.reports // [] | .[] | select(.title | test("^KCSAN: data-race in .*iommu_deferred_attach"))] | length),
+		([.reports // [] | .[] | select(.title | test("^KCSAN: data-race in .*iommu_dma_alloc_iova"))] | length)]
+		| @tsv' "$results/stress-races.json" >"$results/races.tsv"
+	"$here/races-report.sh" "$results/races.tsv" "$here/expected-races" >"$results/races.fail"
+	sed 's/^fail	/FAIL: /' "$results/races.fail"
+	[ -s "$results/races.fail" ] && rc=1
+fi
 "$here/findings.sh" && echo "findings: $results/findings.md (also in matrix.md)"
-echo "$mode: $((failures == 0)) passed, $((failures != 0)) failed"
-[ "$failures" = 0 ]
+exit $rc

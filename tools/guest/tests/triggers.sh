@@ -43,9 +43,16 @@ map_vs_map	rounds=1	rounds=2
 LINES
 expect "30 or more malformed lines tried" [ $n -ge 30 ]
 expect "nothing ran after malformed lines" grep -q '^# no scenario has run' $HR/results
-wr $HR/trigger "map_vs_map rounds=2" && pass "a valid line after them is taken" || fail "valid line" "refused"
+# A run long enough that the second trigger surely finds it running; then
+# abort it, and a short valid line runs to ok.
+wr $HR/trigger "map_vs_map rounds=100000 timeout_s=3600" && pass "a valid line after them is taken" ||
+	fail "valid line" "refused"
 wr $HR/trigger "map_vs_map rounds=2" 2>/dev/null && fail "second trigger while running gets EBUSY" "accepted" ||
 	pass "second trigger while running is refused"
+wr $HR/abort 1
+while grep -q '^# running' $HR/results; do sleep 0.2; done
+expect "abort ends the long run not ok, saying why" grep -q '^# reason: aborted' $HR/results
+wr $HR/trigger "map_vs_map rounds=2" || fail "valid line after abort" "refused"
 while grep -q '^# running' $HR/results; do sleep 0.2; done
 expect "the valid line ran to ok" grep -q '^ok 1 map_vs_map' $HR/results
 wr $HR/abort 2 2>/dev/null && fail "abort refuses 2" "accepted" || pass "abort refuses 2"

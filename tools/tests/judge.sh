@@ -1,0 +1,151 @@
+#!/bin/sh
+# The judge's own tests, no VM, seconds: for every way a run could say
+# "passed" without having done what it claims, a console log (the guest's
+# markers around kernel text) is recorded with tools/record.sh and judged
+# with tools/judge.sh, and the judge must fail naming the hole. A clean
+# log must pass, so the tests can tell. Ends with "N passed, N failed".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+tools=$(dirname "$here")
+fixtures=$here/judge-fixtures
+. "$tools/lib.sh"
+passed=0
+failed=0
+tmp=$(mktemp -d)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+export LC_RUN_ID=judge-test
+export EXPECTED=$tmp/expected FINDINGS=$tools/expected-findings
+printf '6.12 vanilla probe_first_map clean - fixture\n6.12 vanilla map_vs_map clean - fixture\n' >"$EXPECTED"
+# Stand-ins for kunit.py: one content, one that finds the KTAP malformed.
+printf 'import sys\nsys.stdin.read()\n' >"$tmp/kunit-ok.py"
+printf 'import sys\nsys.stdin.read()\nprint("[ERROR] Test: missing plan")\n' >"$tmp/kunit-error.py"
+printf '#!/bin/sh\nexit 139\n' >"$tmp/splatscan-crash"
+chmod +x "$tmp/splatscan-crash"
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+ko() { failed=$((failed + 1)); echo "not ok - $1${2:+: $2}"; }
+
+# log SCENARIO [EDIT]: into $tmp/in, the console of one clean boot of
+# SCENARIO (20 of 20 rounds, KTAP ok, lockdep on, steps exit 0), then sed
+# EDIT applied. (No pipes into the checks: their tallies stay here.)
+log() {
+	sed -e "s/@SC@/$1/g" "$fixtures/clean.log" | sed -e "${2:-}" >"$tmp/in"
+}
+
+# judged NAME JUDGE [ENV...] < LOG: record the log as the one boot of
+# cell (6.12, vanilla, SCENARIO from the log) under a fresh results
+# directory, judge it, and leave judge.sh's output in $tmp/out.
+judged() {
+	_name=$1 _judge=$2
+	shift 2
+	_r=$tmp/$_name
+	rm -rf "$_r"
+	mkdir -p "$_r/cell"
+	cp "$tmp/in" "$_r/cell/x.log"
+	_sc=$(sed -n 's/^@@lockcheck: scenario \([a-z_]*\).*/\1/p' "$_r/cell/x.log" | head -n 1)
+	_line=$(sed -n 's/^@@lockcheck: scenario //p' "$_r/cell/x.log" | head -n 1)
+	printf '. /lib/lockcheck/lib.sh\nup && scenario "%s"\ndown\n' "${_line:-${_sc:-probe_first_map rounds=20}}" >"$_r/x.steps"
+	env KTAP_PARSER="$tmp/kunit-ok.py" "$@" \
+		BOOT_META="$(jq -cn --arg j "$_judge" '{kernel: "6.12.117", kver: "6.12", variant: "vanilla", flavour: "", boot: "elfcorehdr", judge: $j}')" \
+		sh "$tools/record.sh" "$_r/cell/x.log" "$_r/x.steps" "${VMERR:-}" >"$_r/cell/x.record.json" 2>"$tmp/rec.err" ||
+		{ echo "record.sh failed: $(cat "$tmp/rec.err")" >"$tmp/out"; return 1; }
+	: >"$_r/t.cells"
+	cell "$_r/t.cells" 6.12 vanilla "" elfcorehdr "$_judge" "${_line:-probe_first_map rounds=20}"
+	RESULTS=$_r sh "$tools/judge.sh" t "$_r/t.cells" >"$tmp/out" 2>&1
+}
+
+# passes NAME ... / fails NAME PATTERN ...: judged, then the verdict.
+passes() {
+	_n=$1
+	shift
+	if judged "$_n" "$@"; then ok "$_n"; else ko "$_n" "$(grep -m1 FAIL "$tmp/out")"; fi
+}
+fails() {
+	_n=$1 _pat=$2
+	shift 2
+	if judged "$_n" "$@"; then
+		ko "$_n" "judged a pass"
+	elif grep -q "^FAIL: .*$_pat" "$tmp/out"; then
+		ok "$_n ($(grep '^FAIL: ' "$tmp/out" | grep -m1 -o "$_pat.*" | cut -c1-90))"
+	else
+		ko "$_n" "no FAIL line matching '$_pat': $(grep -m1 'FAIL\|error' "$tmp/out")"
+	fi
+}
+
+stage "judge fixtures"
+log probe_first_map
+passes "a clean boot of a clean cell passes" expected
+log probe_first_map 's/^# rounds_requested: 20/# rounds_requested: 200/; s/^# rounds_run: 20/# rounds_run: 150/'
+fails "a scenario that ran fewer rounds than asked fails" "ran 150 of 200 rounds" expected
+log probe_first_map 's/^ok 1 probe_first_map/# reason: timed out before all rounds ran\nnot ok 1 probe_first_map/'
+fails "a KTAP not ok (the harness's timeout) fails with its reason" "KTAP not ok: timed out" expected
+log probe_first_map '/^@@lockcheck: results begin/,/^@@lockcheck: results end/d'
+fails "a scenario with no KTAP results fails" "no KTAP results" expected
+log probe_first_map
+fails "a KTAP the kernel's parser finds malformed fails" \
+	"KTAP parser error: Test: missing plan" expected KTAP_PARSER="$tmp/kunit-error.py"
+log probe_first_map
+fails "no KTAP parser (KTAP_PARSER unset) fails" \
+	"KTAP parser missing" expected KTAP_PARSER=
+log probe_first_map
+fails "a missing splatscan fails, never reads as no reports" \
+	"splatscan missing" expected SPLATSCAN=/nonexistent/splatscan
+log probe_first_map
+fails "a crashing splatscan fails, never reads as no reports" \
+	"splatscan failed: exit 139" expected SPLATSCAN="$tmp/splatscan-crash"
+log probe_first_map 's/^@@lockcheck: done rc=0/@@lockcheck: not ok unload: harness did not unload\n@@lockcheck: done rc=1/'
+fails "a guest not ok line (rmmod failed) fails" "guest not ok: unload: harness did not unload" expected
+log probe_first_map 's/^@@lockcheck: done rc=0/@@lockcheck: done rc=3/'
+fails "a guest exit status other than 0 fails" "guest steps exited 3" expected
+log probe_first_map 's/^@@lockcheck: lockdep debug_locks=1/@@lockcheck: lockdep debug_locks=0/'
+fails "lockdep switched off with no report fails" "lockdep was switched off and no report says why" expected
+log probe_first_map '/^@@lockcheck: lockdep/d'
+fails "a boot that never printed lockdep's state fails" "lockdep state not printed" expected
+# The real text lockdep prints for bench.c's old stack spinlock, from
+# this project's 6.12 VM logs: lockdep turns itself off after it.
+log probe_first_map "/harness: END/r $fixtures/non-static-key.txt
+s/^@@lockcheck: lockdep debug_locks=1/@@lockcheck: lockdep debug_locks=0/"
+fails "lockdep's non-static key message is a report: a clean cell fails" "got splat, expected clean" expected
+log probe_first_map
+VMERR="guest hung: killed after 300s; console log x" \
+	fails "a hung guest fails, named as such" "guest hang: guest hung: killed after 300s" expected
+log probe_first_map '/^@@lockcheck: scenario/,$d'
+fails "a scenario that never started fails" "the scenario never started" expected
+# A column that ran one of two scenarios: the judge knows both were promised.
+log probe_first_map
+judged partial expected
+cell "$tmp/partial/t.cells" 6.12 vanilla "" elfcorehdr expected "map_vs_map rounds=20"
+if ! RESULTS=$tmp/partial sh "$tools/judge.sh" t "$tmp/partial/t.cells" >"$tmp/out" 2>&1 &&
+	grep -q '^FAIL: .*map_vs_map rounds=20: no record' "$tmp/out" && grep -q 't: 1 passed, 1 failed' "$tmp/out"; then
+	ok "a column that ran 1 of 2 promised scenarios fails on the missing one"
+else
+	ko "a column that ran 1 of 2 promised scenarios fails on the missing one" "$(tail -n 1 "$tmp/out")"
+fi
+# A record from an earlier run is never this run's.
+judged stale expected
+if ! LC_RUN_ID=a-later-run RESULTS=$tmp/stale sh "$tools/judge.sh" t "$tmp/stale/t.cells" >"$tmp/out" 2>&1 &&
+	grep -q '^FAIL: .*only a record left from an earlier run (judge-test)' "$tmp/out"; then
+	ok "a results directory left from an earlier run fails"
+else
+	ko "a results directory left from an earlier run fails" "$(grep -m1 FAIL "$tmp/out")"
+fi
+# Stress modes: a report blamed on the core but with our frames fails
+# unless tools/expected-findings says why it is the core's.
+log map_vs_map "/harness: END/r $fixtures/warning-core-title-our-frames.txt"
+fails "a core-titled report with our frames fails a stress run" \
+		"report in our code: WARNING in iommu_group_mutex_assert" stress
+log map_vs_map "/harness: END/r $fixtures/bug-listed-core-finding.txt"
+passes "a listed core finding with our frames is a finding" stress
+if jq -e '.[0].findings | length == 1' "$tmp/a listed core finding with our frames is a finding/t.json" >/dev/null 2>&1; then
+	ok "the listed core finding is counted as a finding"
+else
+	ko "the listed core finding is counted as a finding"
+fi
+# count-reports.sh with no log is no pass.
+if sh "$here/count-reports.sh" "$tmp/no-such-dir"/*.log >"$tmp/out" 2>&1; then
+	ko "count-reports fails when no log matches" "exited 0: $(tail -n 1 "$tmp/out")"
+else
+	ok "count-reports fails when no log matches"
+fi
+echo "judge: $passed passed, $failed failed"
+[ "$failed" = 0 ]
