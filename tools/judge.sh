@@ -44,8 +44,8 @@ jq -r '
 		+ ([.detectors // {} | to_entries[] | select(.value > 0) | "<br>\(.key)=\(.value)"] | join(""))
 		+ ([(.reports // []) | group_by(.title)[] | "<br>\(.[0].title) x\(length)"] | join(""))
 		+ ([.failures[] | "<br>\(.)"] | join(""));
-	(map(col) | unique) as $cols
-	| (map(.scenario) | unique) as $scs
+	(reduce (.[] | col) as $c ([]; if index([$c]) then . else . + [$c] end)) as $cols
+	| (reduce .[].scenario as $s ([]; if index([$s]) then . else . + [$s] end)) as $scs
 	| (map({(.scenario + "\u0000" + col): cell}) | add) as $cells
 	| "| scenario | " + ($cols | join(" | ")) + " |",
 	  "|---|" + ($cols | map("---|") | join("")),

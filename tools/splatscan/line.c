@@ -123,6 +123,26 @@ static const char *skip_context_tags(const char *p, struct frame *f)
 }
 
 /*
+ * "[fake_iommu]" or "[amdgpu 1f2e...]" (with CONFIG_STACKTRACE_BUILD_ID)
+ * after the offset names the module; "[inline]" does not.
+ */
+static void parse_module(const char *p, struct frame *f)
+{
+	const char *s;
+
+	p = strchr(p, '[');
+	if (!p || !strncmp(p, "[inline]", 8))
+		return;
+	s = ++p;
+	while (isalnum((unsigned char)*p) || *p == '_' || *p == '-')
+		p++;
+	if (p == s || (*p != ']' && *p != ' ') || (size_t)(p - s) >= MOD_LEN)
+		return;
+	memcpy(f->mod, s, p - s);
+	f->mod[p - s] = '\0';
+}
+
+/*
  * A frame is "[<addr>] ? name+0xoff/0xsize [module]", with everything
  * but the name optional, or syzkaller's symbolized "name file:line
  * [inline]".  Bare addresses ("0xffffffffc01d2036") are not frames.
@@ -132,7 +152,8 @@ void parse_frame(const char *msg, struct frame *f)
 	const char *p = skip_blank(msg), *s;
 	size_t n;
 
-	f->valid = f->unreliable = false;
+	f->valid = f->unreliable = f->inl = false;
+	f->mod[0] = '\0';
 	f->mark = FM_NONE;
 	p = skip_context_tags(p, f);
 	if (p[0] == '[' && p[1] == '<') {
@@ -157,12 +178,26 @@ void parse_frame(const char *msg, struct frame *f)
 
 		if (*p != ' ' || l < 9 || strcmp(p + l - 8, "[inline]"))
 			return;
+		f->inl = true;
+	} else {
+		parse_module(p, f);
 	}
 	if (n >= NAME_LEN)
 		n = NAME_LEN - 1;
 	memcpy(f->name, s, n);
 	f->name[n] = '\0';
 	f->valid = true;
+}
+
+/* Lockdep's lock sites: "ffff888011e92a00 (&stab->lock){+...}, at: fn+0x.." */
+bool parse_at(const char *msg, struct frame *f)
+{
+	const char *p = strstr(msg, "at: ");
+
+	f->valid = false;
+	if (p)
+		parse_frame(p + 4, f);
+	return f->valid;
 }
 
 static bool all_same(const char *p, char c, size_t min)
@@ -238,14 +273,14 @@ enum line_class classify(const char *msg)
  * "pc : fn+0x0/0x884".  User-space RIPs ("RIP: 0033:0x7f...") have no
  * symbol and are rejected by parse_frame().
  */
-bool parse_rip(const char *msg, char *name, size_t len)
+bool parse_rip(const char *msg, struct frame *f)
 {
 	static const char *const leads[] = { "RIP: ", "IP: ", "EIP: ",
 					     "pc : ", "NIP: ", "epc : " };
 	const char *p = skip_blank(msg);
-	struct frame f;
 	size_t i;
 
+	f->valid = false;
 	for (i = 0; i < sizeof(leads) / sizeof(leads[0]); i++)
 		if (!strncmp(p, leads[i], strlen(leads[i])))
 			break;
@@ -254,11 +289,10 @@ bool parse_rip(const char *msg, char *name, size_t len)
 	p += strlen(leads[i]);
 	if (isxdigit((unsigned char)p[0]) && p[4] == ':')
 		p += 5;		/* "0010:" code segment */
-	parse_frame(p, &f);
-	if (!f.valid || strncmp(f.name, "0x", 2) == 0)
-		return false;
-	snprintf(name, len, "%s", f.name);
-	return true;
+	parse_frame(p, f);
+	if (f->valid && (f->unreliable || !strncmp(f->name, "0x", 2)))
+		f->valid = false;
+	return f->valid;
 }
 
 /* "fn+0x71/0xd0 / gn+0x1/0x2" -> "fn / gn" */

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #define NAME_LEN	128
+#define MOD_LEN		64	/* MODULE_NAME_LEN */
 
 struct logline {
 	const char *msg;	/* text after timestamp and caller id */
@@ -18,7 +19,9 @@ enum frame_mark { FM_NONE, FM_IRQ_IN, FM_IRQ_OUT };
 
 struct frame {
 	char name[NAME_LEN];	/* no offset, no module tag */
+	char mod[MOD_LEN];	/* "fake_iommu" from "[fake_iommu]", or "" */
 	bool unreliable;	/* printed with "? " */
+	bool inl;		/* symbolized "name file:line [inline]" */
 	bool valid;		/* a symbol was found on the line */
 	enum frame_mark mark;	/* <IRQ>, </IRQ>, <EOI> seen before it */
 };
@@ -37,7 +40,8 @@ enum line_class {
 void parse_prefix(const char *line, struct logline *out);
 void parse_frame(const char *msg, struct frame *f);
 enum line_class classify(const char *msg);
-bool parse_rip(const char *msg, char *name, size_t len);
+bool parse_rip(const char *msg, struct frame *f);
+bool parse_at(const char *msg, struct frame *f);
 void clean_symbols(const char *in, char *out, size_t len);
 
 #endif

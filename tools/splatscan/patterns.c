@@ -4,11 +4,13 @@
  * stop a helper frame from being blamed, add it to noise_frames[]; to
  * change the harness marker syntax, edit markers[].  Rows are tried in
  * order and the first match wins, so specific rows go before generic
- * ones (lockdep's "WARNING: possible ..." before "WARNING: CPU: ...",
- * "BUG: KASAN:" before the catch-all "BUG:").
+ * ones (lockdep's "WARNING: possible ..." and the typed WARNINGs before
+ * "WARNING: CPU: ...", "BUG: KASAN:" before the catch-all "BUG:").
  */
 #include "patterns.h"
+#include "line.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,79 +20,192 @@ static const char *const kind_names[] = {
 	[K_KASAN] = "kasan",		[K_KCSAN] = "kcsan",
 	[K_KMEMLEAK] = "kmemleak",	[K_HUNG_TASK] = "hung_task",
 	[K_RCU_STALL] = "rcu_stall",	[K_SOFT_LOCKUP] = "soft_lockup",
+	[K_UBSAN] = "ubsan",
 };
 
 #define FN "([A-Za-z_][A-Za-z0-9_.]*)\\+0x"
-#define LOCKDEP(re, t) { "^" re, K_LOCKDEP, t, 0, 0, NULL }
 #define RIP_FLAGS (PF_USE_RIP)
+
+/* Extra noise of one report type, matched as substrings like syzkaller's. */
+#define SKIP(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/*
+ * Lockdep's reports print dependency chains and held locks long before
+ * their stack; F comes from the lock sites after @sect (as syzkaller's
+ * parts), else from the stack.
+ */
+#define LOCKDEP(re, t, sect, skip) \
+	{ "^" re, K_LOCKDEP, t, 0, PF_LONG, NULL, sect, skip }
+
+/*
+ * WARNINGs from report helpers keep their type, as in syzkaller:
+ * 6.x "WARNING: CPU: 1 PID: 85 at lib/refcount.c:28 fn+0x3a/0x50" and
+ * 7.x "WARNING: lib/refcount.c:28 at fn+0x3a/0x50, CPU#1: comm/85".
+ */
+#define WARN_AT(file, fn, k, t, skip) \
+	{ "^WARNING: CPU: [0-9]+ PID: [0-9]+ at ([^ ]*/)?" file ":[0-9]+ " \
+	  fn "\\+0x", k, t, 2, RIP_FLAGS, NULL, NULL, skip }, \
+	{ "^WARNING: ([^ ]*/)?" file ":[0-9]+ at " fn "\\+0x", k, t, 2, \
+	  RIP_FLAGS, NULL, NULL, skip }
+#define ANY_FN "([A-Za-z_][A-Za-z0-9_.]*)"
 
 static const struct header_pat headers[] = {
 	LOCKDEP("WARNING: possible circular locking dependency detected",
-		"possible deadlock"),
+		"possible deadlock", "is trying to acquire lock",
+		SKIP("process_one_work", "flush_workqueue", "drain_workqueue",
+		     "destroy_workqueue")),
 	LOCKDEP("WARNING: possible irq lock inversion dependency detected",
-		"possible deadlock"),
+		"possible deadlock", "just changed the state of lock", NULL),
 	LOCKDEP("WARNING: [A-Z]+-safe -> [A-Z]+-unsafe lock order detected",
-		"possible deadlock"),
+		"possible deadlock", "which became .* at:", NULL),
 	LOCKDEP("WARNING: possible recursive locking detected",
-		"possible recursive locking"),
-	LOCKDEP("WARNING: inconsistent lock state", "inconsistent lock state"),
+		"possible deadlock", "is trying to acquire lock", NULL),
+	LOCKDEP("WARNING: inconsistent lock state", "inconsistent lock state",
+		NULL, NULL),
 	LOCKDEP("\\[ BUG: Invalid wait context \\]",
-		"BUG: Invalid wait context"),
+		"BUG: Invalid wait context", NULL,
+		SKIP("lock_sock", "release_sock")),
+	LOCKDEP("BUG: Invalid wait context", "BUG: Invalid wait context",
+		NULL, SKIP("lock_sock", "release_sock")),
 	LOCKDEP("WARNING: bad unlock balance detected",
-		"WARNING: bad unlock balance"),
-	LOCKDEP("WARNING: held lock freed", "WARNING: held lock freed"),
+		"WARNING: bad unlock balance", "is trying to release lock",
+		NULL),
+	LOCKDEP("BUG: bad unlock balance detected", "BUG: bad unlock balance",
+		"is trying to release lock", NULL),
+	LOCKDEP("WARNING: held lock freed", "WARNING: held lock freed",
+		"is freeing memory", NULL),
+	LOCKDEP("BUG: held lock freed", "BUG: held lock freed",
+		"is freeing memory", NULL),
+	LOCKDEP("WARNING: .* still has locks held!",
+		"WARNING: still has locks held", "held by", NULL),
+	LOCKDEP("BUG: .* still has locks held!", "BUG: still has locks held",
+		"held by", NULL),
 	LOCKDEP("WARNING: suspicious RCU usage",
-		"WARNING: suspicious RCU usage"),
+		"WARNING: suspicious RCU usage", NULL,
+		SKIP("rcu", "kmem", "slab")),
 	LOCKDEP("WARNING: lock held when returning to user space",
-		"WARNING: lock held when returning to user space"),
+		"WARNING: lock held when returning to user space",
+		"leaving the kernel with locks still held", NULL),
+	LOCKDEP("BUG: lock held when returning to user space",
+		"BUG: lock held when returning to user space",
+		"leaving the kernel with locks still held", NULL),
 	LOCKDEP("WARNING: Nested lock was not taken",
-		"WARNING: Nested lock was not taken"),
-	/* 6.12: "WARNING: CPU: 1 PID: 85 at file.c:12 fn+0x3a/0x50" */
+		"WARNING: nested lock was not taken", NULL, NULL),
+	/* lockdep turns itself off after this one */
+	LOCKDEP("INFO: trying to register non-static key",
+		"INFO: trying to register non-static key", NULL,
+		SKIP("stack", "lock", "IRQ")),
+	WARN_AT("lib/debugobjects\\.c", ANY_FN, K_WARNING,
+		"WARNING: ODEBUG bug",
+		SKIP("debug_", "rcu", "hrtimer_", "timer_", "work_", "percpu_",
+		     "vunmap", "vfree", "__free_", "debug_check", "kobject_")),
+	WARN_AT("mm/usercopy\\.c", ANY_FN, K_WARNING, "WARNING: bad usercopy",
+		SKIP("usercopy", "__check")),
+	WARN_AT("lib/kobject\\.c", ANY_FN, K_WARNING, "WARNING: kobject bug",
+		SKIP("kobject_")),
+	WARN_AT("fs/proc/generic\\.c", ANY_FN, K_WARNING,
+		"WARNING: proc registration bug", SKIP("proc_")),
+	WARN_AT("lib/refcount\\.c", ANY_FN, K_WARNING, "WARNING: refcount bug",
+		SKIP("refcount", "kobject_")),
+	/* DEBUG_LOCKS_WARN_ON(): lockdep found its own state broken */
+	WARN_AT("kernel/locking/lockdep\\.c",
+		"([A-Za-z0-9_.]*lock_[A-Za-z0-9_.]*)", K_LOCKDEP,
+		"WARNING: locking bug", SKIP("lock_sock", "release_sock")),
+	WARN_AT("mm/[^ ]*\\.c", "(k?[A-Za-z0-9_]?malloc[A-Za-z0-9_.]*)",
+		K_WARNING, "WARNING: kmalloc bug",
+		SKIP("kmalloc", "krealloc", "slab", "kmem")),
+	WARN_AT("mm/vmalloc\\.c", "(__vmalloc_node[A-Za-z0-9_.]*)", K_WARNING,
+		"WARNING: zero-size vmalloc", NULL),
+	/* 6.x: "WARNING: CPU: 1 PID: 85 at file.c:12 fn+0x3a/0x50" */
 	{ "^WARNING: CPU: [0-9]+ PID: [0-9]+ at ([^ ]+ )?" FN, K_WARNING,
-	  "WARNING", 2, RIP_FLAGS, NULL },
+	  "WARNING", 2, RIP_FLAGS, NULL, NULL, NULL },
 	/* 7.x: "WARNING: file.c:12 at fn+0x3a/0x50, CPU#1: comm/85" */
 	{ "^WARNING: ([^ ]+ )?at " FN, K_WARNING, "WARNING", 2, RIP_FLAGS,
-	  NULL },
+	  NULL, NULL, NULL },
+	{ "^BUG: KASAN: (double-free or invalid-free|double-free|invalid-free)"
+	  " in " FN, K_KASAN, "KASAN: invalid-free", 2, PF_RULE_END, NULL,
+	  NULL, SKIP("slab_", "kfree", "vunmap", "vfree") },
 	{ "^BUG: KASAN: (.+) in " FN, K_KASAN, "KASAN: %1 %Q", 2,
-	  PF_RULE_END, "^(Read|Write) (of size|at addr)" },
-	{ "^BUG: KCSAN: ([a-z-]+) in (.+)$", K_KCSAN, "KCSAN: %1 in %2", 0,
-	  PF_RULE_END | PF_ANY_FRAMES | PF_NO_FUNC, NULL },
+	  PF_RULE_END, "^(Read|Write) (of size|at addr)", NULL, NULL },
+	/* "BUG: KASAN: wild-memory-access on address ..." */
+	{ "^BUG: KASAN: ([a-z-]+)", K_KASAN, "KASAN: %1 %Q", 0,
+	  PF_RULE_END | PF_NO_FUNC, "^(Read|Write) (of size|at addr)", NULL,
+	  NULL },
+	{ "^BUG: KCSAN: ([a-z: -]*[a-z]) in (.+)$", K_KCSAN, "KCSAN: %1 in %2",
+	  0, PF_RULE_END | PF_ANY_FRAMES | PF_NO_FUNC, NULL, NULL, NULL },
+	/*
+	 * 6.x/7.x: "UBSAN: type in file.c:1:2" between "cut here" and
+	 * "---[ end trace ]---"; up to 6.4 between two "=====" rules.
+	 */
+	{ "^UBSAN: Undefined behaviour in", K_UBSAN,
+	  "UBSAN: undefined-behaviour", 0, PF_RULE_END, NULL, NULL,
+	  SKIP("ubsan", "overflow") },
+	{ "^UBSAN: ([A-Za-z -]*[a-z]) in [^ ]+:[0-9]+", K_UBSAN, "UBSAN: %1",
+	  0, PF_RULE_END, NULL, NULL, SKIP("ubsan", "overflow") },
 	{ "^BUG: sleeping function called from invalid context", K_BUG,
-	  "BUG: sleeping function called from invalid context", 0, 0, NULL },
+	  "BUG: sleeping function called from invalid context", 0, 0, NULL,
+	  NULL, NULL },
 	{ "^BUG: scheduling while atomic", K_BUG,
-	  "BUG: scheduling while atomic", 0, 0, NULL },
+	  "BUG: scheduling while atomic", 0, 0, NULL, NULL, SKIP("schedule") },
+	{ "^BUG: using ([a-z_]+)\\(\\) in preemptible", K_BUG,
+	  "BUG: using %1() in preemptible code", 0, 0, NULL, NULL,
+	  SKIP("dump_stack", "preemption", "preempt", "debug_",
+	       "processor_id", "this_cpu") },
+	{ "^BUG: (spinlock|rwlock) (lockup suspected|already unlocked|"
+	  "recursion|cpu recursion|bad magic|wrong owner|wrong CPU|"
+	  "trylock failure on UP)", K_BUG, "BUG: %1 %2", 0, 0, NULL, NULL,
+	  SKIP("spin_", "_lock", "_unlock") },
 	{ "^BUG: kernel NULL pointer dereference", K_OOPS,
 	  "BUG: unable to handle kernel NULL pointer dereference", 0,
-	  RIP_FLAGS, NULL },
+	  RIP_FLAGS, NULL, NULL, NULL },
 	{ "^BUG: unable to handle kernel NULL pointer dereference", K_OOPS,
 	  "BUG: unable to handle kernel NULL pointer dereference", 0,
-	  RIP_FLAGS, NULL },
-	{ "^BUG: unable to handle (page fault|kernel paging request)", K_OOPS,
-	  "BUG: unable to handle %1", 0, RIP_FLAGS, NULL },
-	{ "^kernel BUG at ", K_OOPS, "kernel BUG", 0, RIP_FLAGS, NULL },
-	{ "^Oops: general protection fault", K_OOPS,
-	  "general protection fault", 0, RIP_FLAGS | PF_CONT, NULL },
-	{ "^general protection fault", K_OOPS, "general protection fault", 0,
-	  RIP_FLAGS | PF_CONT, NULL },
-	{ "^Oops: ", K_OOPS, "Oops", 0, RIP_FLAGS | PF_CONT, NULL },
-	{ "^Kernel panic - not syncing: (.*[^ ])", K_OOPS, "kernel panic: %1",
-	  0, PF_PANIC | PF_NO_FUNC, NULL },
-	{ "^kmemleak: unreferenced object", K_KMEMLEAK, "memory leak", 0,
-	  PF_LEAK, NULL },
-	{ "^unreferenced object", K_KMEMLEAK, "memory leak", 0, PF_LEAK,
+	  RIP_FLAGS, NULL, NULL, NULL },
+	/* 5.x+ x86 prints "page fault for address", syzkaller one title */
+	{ "^BUG: (unable to handle page fault for address|"
+	  "unable to handle kernel paging request|"
+	  "Unable to handle kernel data access)", K_OOPS,
+	  "BUG: unable to handle kernel paging request", 0, RIP_FLAGS, NULL,
+	  NULL, NULL },
+	/* arm, arm64 */
+	{ "^Unable to handle kernel (paging request|NULL pointer dereference|"
+	  "access to user memory)", K_OOPS, "BUG: unable to handle kernel %1",
+	  0, RIP_FLAGS, NULL, NULL, NULL },
+	{ "^kernel BUG at ", K_OOPS, "kernel BUG", 0, RIP_FLAGS, NULL, NULL,
 	  NULL },
+	{ "^Oops: general protection fault", K_OOPS,
+	  "general protection fault", 0, RIP_FLAGS | PF_CONT, NULL, NULL,
+	  NULL },
+	{ "^general protection fault", K_OOPS, "general protection fault", 0,
+	  RIP_FLAGS | PF_CONT, NULL, NULL, NULL },
+	{ "^Oops: ", K_OOPS, "Oops", 0, RIP_FLAGS | PF_CONT, NULL, NULL,
+	  NULL },
+	/* arm/arm64 "Internal error: Oops: 96000044 [#1]" */
+	{ "^Internal error: ", K_OOPS, "Internal error", 0,
+	  RIP_FLAGS | PF_CONT, NULL, NULL, NULL },
+	{ "^Kernel panic - not syncing: (.*[^ ])", K_OOPS, "kernel panic: %1",
+	  0, PF_PANIC | PF_NO_FUNC, NULL, NULL, NULL },
+	{ "^kmemleak: unreferenced object", K_KMEMLEAK, "memory leak", 0,
+	  PF_LEAK, NULL, NULL, NULL },
+	{ "^unreferenced object", K_KMEMLEAK, "memory leak", 0, PF_LEAK,
+	  NULL, NULL, NULL },
 	{ "^INFO: task .* blocked( in I/O wait)? for more than", K_HUNG_TASK,
-	  "INFO: task hung", 0, 0, NULL },
-	{ "^rcu: INFO: rcu_[a-z_]+ (self-)?detected stall", K_RCU_STALL,
-	  "INFO: rcu detected stall", 0, RIP_FLAGS | PF_SKIP_IRQ, NULL },
-	{ "^INFO: rcu_[a-z_]+ (self-)?detected stall", K_RCU_STALL,
-	  "INFO: rcu detected stall", 0, RIP_FLAGS | PF_SKIP_IRQ, NULL },
+	  "INFO: task hung", 0, 0, NULL, NULL, NULL },
+	{ "^INFO: task .* can't die for more than", K_HUNG_TASK,
+	  "INFO: task can't die", 0, 0, NULL, NULL, SKIP("schedule") },
+	{ "^rcu: INFO: rcu_[a-z_]+ (self-)?detected( expedited)? stall",
+	  K_RCU_STALL, "INFO: rcu detected stall", 0,
+	  RIP_FLAGS | PF_SKIP_IRQ, NULL, NULL, NULL },
+	{ "^INFO: rcu_[a-z_]+ (self-)?detected( expedited)? stall",
+	  K_RCU_STALL, "INFO: rcu detected stall", 0,
+	  RIP_FLAGS | PF_SKIP_IRQ, NULL, NULL, NULL },
 	{ "^watchdog: BUG: soft lockup", K_SOFT_LOCKUP, "BUG: soft lockup", 0,
-	  RIP_FLAGS | PF_SKIP_IRQ, NULL },
+	  RIP_FLAGS | PF_SKIP_IRQ, NULL, NULL, NULL },
 	{ "^BUG: soft lockup", K_SOFT_LOCKUP, "BUG: soft lockup", 0,
-	  RIP_FLAGS | PF_SKIP_IRQ, NULL },
+	  RIP_FLAGS | PF_SKIP_IRQ, NULL, NULL, NULL },
 	/* Any other "BUG: text" line; text stops at ':', '[', '-' or digits. */
-	{ "^BUG: ([A-Za-z_() ]*[A-Za-z_)])", K_BUG, "BUG: %1", 0, 0, NULL },
+	{ "^BUG: ([A-Za-z_() ]*[A-Za-z_)])", K_BUG, "BUG: %1", 0, 0, NULL,
+	  NULL, NULL },
 };
 
 #define NR_HEADERS (sizeof(headers) / sizeof(headers[0]))
@@ -162,8 +277,13 @@ static const struct {
 	N("check_memory_region*"), N("kcsan_*"), N("__kcsan_*"),
 	N("__tsan_*"), N("kmsan_*"), N("__msan_*"), N("kmemleak_*"),
 	N("__sanitizer_cov_*"), N("save_stack*"), N("stack_trace_save*"),
-	N("memcpy"), N("memset"), N("memmove"), N("__memcpy"),
-	N("__memset"), N("__memmove"),
+	N("debug_check_no_*"),
+	/* string primitives ("memset_orig", "memcpy_erms") and retpolines */
+	N("memcpy*"), N("memset*"), N("memmove*"), N("__memcpy*"),
+	N("__memset*"), N("__memmove*"), N("__x86_indirect_thunk_*"),
+	N("__x86_indirect_call_thunk_*"), N("__x86_indirect_jump_thunk_*"),
+	N("__x86_return_thunk"), N("srso_return_thunk"),
+	N("srso_alias_return_thunk"),
 	/* timer interrupt and watchdog plumbing (stalls, soft lockups) */
 	N("watchdog_timer_fn"), N("__hrtimer_run_queues"),
 	N("hrtimer_interrupt"), N("rcu_sched_clock_irq"),
@@ -192,6 +312,7 @@ struct compiled {
 };
 
 static struct compiled hdr_rx[NR_HEADERS], hdr_qrx[NR_HEADERS];
+static struct compiled hdr_srx[NR_HEADERS];
 static struct compiled mark_rx[NR_MARKERS];
 static bool hdr_first[256];	/* first bytes of all header leads */
 static bool mark_first[256];
@@ -202,16 +323,32 @@ const char *kind_name(enum kind k)
 	return kind_names[k];
 }
 
-/* The literal text a regex starts with: cheap to test on every line. */
+/*
+ * The literal text a regex starts with: cheap to test on every line.
+ * "\[" is a literal '['; a literal followed by a quantifier is optional
+ * and ends the lead before it.
+ */
 static void extract_lead(const char *re, struct compiled *c)
 {
 	size_t n = 0;
 
 	if (*re == '^')
 		re++;
-	while (*re && !strchr(".[]()*+?{}|^$\\", *re) &&
-	       n < sizeof(c->lead) - 1)
-		c->lead[n++] = *re++;
+	while (*re && n < sizeof(c->lead) - 1) {
+		const char *next = re + 1;
+		char ch = *re;
+
+		if (ch == '\\' && re[1] && !isalnum((unsigned char)re[1])) {
+			ch = re[1];
+			next = re + 2;
+		} else if (strchr(".[]()*+?{}|^$\\", ch)) {
+			break;
+		}
+		if (*next && strchr("*?{", *next))
+			break;
+		c->lead[n++] = ch;
+		re = next;
+	}
 	c->lead[n] = '\0';
 	c->lead_len = n;
 }
@@ -232,17 +369,41 @@ static int compile(const char *re, struct compiled *c, char *err,
 	return 0;
 }
 
+static void free_header(size_t i)
+{
+	regfree(&hdr_rx[i].rx);
+	if (headers[i].qual_re)
+		regfree(&hdr_qrx[i].rx);
+	if (headers[i].sect_re)
+		regfree(&hdr_srx[i].rx);
+}
+
 int patterns_init(char *err, size_t errlen)
 {
 	for (size_t i = 0; i < NR_HEADERS; i++) {
-		if (compile(headers[i].re, &hdr_rx[i], err, errlen))
+		const struct header_pat *h = &headers[i];
+
+		if (compile(h->re, &hdr_rx[i], err, errlen))
 			return -1;
-		if (headers[i].qual_re &&
-		    compile(headers[i].qual_re, &hdr_qrx[i], err, errlen)) {
+		if (h->qual_re &&
+		    compile(h->qual_re, &hdr_qrx[i], err, errlen)) {
 			regfree(&hdr_rx[i].rx);
 			return -1;
 		}
+		if (h->sect_re &&
+		    compile(h->sect_re, &hdr_srx[i], err, errlen)) {
+			regfree(&hdr_rx[i].rx);
+			if (h->qual_re)
+				regfree(&hdr_qrx[i].rx);
+			return -1;
+		}
 		nr_compiled_hdr++;
+		/* a row without a lead would be tried on every line */
+		if (!hdr_rx[i].lead_len) {
+			snprintf(err, errlen, "pattern '%s' has no literal start",
+				 h->re);
+			return -1;
+		}
 		hdr_first[(unsigned char)hdr_rx[i].lead[0]] = true;
 	}
 	for (size_t i = 0; i < NR_MARKERS; i++) {
@@ -256,11 +417,8 @@ int patterns_init(char *err, size_t errlen)
 
 void patterns_free(void)
 {
-	for (size_t i = 0; i < nr_compiled_hdr; i++) {
-		regfree(&hdr_rx[i].rx);
-		if (headers[i].qual_re)
-			regfree(&hdr_qrx[i].rx);
-	}
+	for (size_t i = 0; i < nr_compiled_hdr; i++)
+		free_header(i);
 	for (size_t i = 0; i < nr_compiled_mark; i++)
 		regfree(&mark_rx[i].rx);
 	nr_compiled_hdr = nr_compiled_mark = 0;
@@ -315,6 +473,13 @@ bool match_qualifier(const struct header_pat *p, const char *msg,
 	return true;
 }
 
+/* Unanchored: the section names text in the middle of a lockdep line. */
+bool match_section(const struct header_pat *p, const char *msg)
+{
+	return p->sect_re &&
+	       regexec(&hdr_srx[p - headers].rx, msg, 0, NULL, 0) == 0;
+}
+
 /* Returns the marker action, or -1; the scenario name goes to @scenario. */
 int match_marker(const char *msg, char *scenario, size_t len)
 {
@@ -331,9 +496,11 @@ int match_marker(const char *msg, char *scenario, size_t len)
 	return -1;
 }
 
-bool frame_is_noise(const char *name, bool leak)
+bool frame_is_noise(const struct header_pat *p, const char *name)
 {
 	size_t n = strcspn(name, ".");
+	bool leak = p->flags & PF_LEAK;
+	char base[NAME_LEN];
 
 	for (size_t i = 0; i < NR_NOISE; i++) {
 		const char *pat = noise_frames[i].name;
@@ -348,5 +515,11 @@ bool frame_is_noise(const char *name, bool leak)
 			return true;
 		}
 	}
+	if (!p->skip)
+		return false;
+	snprintf(base, sizeof(base), "%.*s", (int)n, name);
+	for (const char *const *sk = p->skip; *sk; sk++)
+		if (strstr(base, *sk))
+			return true;
 	return false;
 }

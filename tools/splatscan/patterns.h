@@ -13,7 +13,7 @@
 
 enum kind {
 	K_LOCKDEP, K_WARNING, K_BUG, K_OOPS, K_KASAN, K_KCSAN,
-	K_KMEMLEAK, K_HUNG_TASK, K_RCU_STALL, K_SOFT_LOCKUP,
+	K_KMEMLEAK, K_HUNG_TASK, K_RCU_STALL, K_SOFT_LOCKUP, K_UBSAN,
 };
 
 /* Header flags. */
@@ -25,6 +25,7 @@ enum kind {
 #define PF_ANY_FRAMES	0x20	/* frames count before a "Call Trace:" line */
 #define PF_NO_FUNC	0x40	/* title is complete without " in F" */
 #define PF_LEAK		0x80	/* also skip allocator frames */
+#define PF_LONG		0x100	/* long header: lockdep's chains before the stack */
 
 #define MAX_CAPS	3
 
@@ -35,6 +36,8 @@ struct header_pat {
 	int func_group;		/* capture naming the function, 0 = none */
 	unsigned int flags;
 	const char *qual_re;	/* body line whose group 1 fills %Q */
+	const char *sect_re;	/* header line after which F is looked for */
+	const char *const *skip;	/* more noise for this report: substrings */
 };
 
 enum marker_action { MARK_BEGIN, MARK_END };
@@ -54,7 +57,8 @@ void patterns_free(void);
 const struct header_pat *match_header(const char *msg, struct caps *caps);
 bool match_qualifier(const struct header_pat *p, const char *msg,
 		     char *out, size_t outlen);
+bool match_section(const struct header_pat *p, const char *msg);
 int match_marker(const char *msg, char *scenario, size_t len);
-bool frame_is_noise(const char *name, bool leak);
+bool frame_is_noise(const struct header_pat *p, const char *name);
 
 #endif

@@ -17,7 +17,8 @@
 #define MAX_OPEN	16	/* reports being printed at the same time */
 #define MAX_PENDING	16	/* finished reports held back for ordering */
 #define HEAD_MAX_LINES	200	/* header without a stack trace */
-#define REPORT_MAX_LINES 2000
+#define REPORT_MAX_LINES 2000	/* also the limit of PF_LONG headers */
+#define MAX_CAND	16	/* functions of a lockdep section */
 #define TRACE_GRACE	3	/* foreign lines tolerated inside a trace */
 #define CUT_DISTANCE	3	/* "cut here" at most this far above header */
 #define SEEN_MAX	(1u << 16)	/* distinct reports remembered */
@@ -34,10 +35,15 @@ struct report {
 	unsigned long first, last;
 	enum state state;
 	int grace;
-	bool in_irq, frozen;
-	int nframes;
+	bool in_irq;
+	bool frozen;		/* later frames are not this report's */
+	bool sealed;		/* panic: later lines add nothing at all */
+	bool in_sect;		/* past the header's sect_re line */
+	int nframes, ncand, nmods;
 	char frames[MAX_FRAMES][NAME_LEN];
-	bool irq[MAX_FRAMES];
+	bool irq[MAX_FRAMES], inl[MAX_FRAMES];
+	char cand[MAX_CAND][NAME_LEN];	/* section functions, in order */
+	char mods[MAX_MODS][MOD_LEN];
 };
 
 struct scanner {
@@ -120,12 +126,15 @@ static bool seen_insert(struct scanner *s, uint64_t key)
 
 static const char *pick(const struct report *r, const char *name)
 {
-	bool leak = r->pat->flags & PF_LEAK;
-
-	return name[0] && !frame_is_noise(name, leak) ? name : NULL;
+	return name[0] && !frame_is_noise(r->pat, name) ? name : NULL;
 }
 
-/* The first frame that is not locking/debugging/printing machinery. */
+/*
+ * The first function that is not locking/debugging/printing machinery:
+ * in the header, in lockdep's section, on the RIP line, in the stack.
+ * Inlined frames have no address of their own; syzkaller never names
+ * them either.
+ */
 static const char *choose_func(const struct report *r)
 {
 	const struct header_pat *p = r->pat;
@@ -134,12 +143,14 @@ static const char *choose_func(const struct report *r)
 
 	if (p->func_group)
 		f = pick(r, r->caps.s[p->func_group]);
+	for (i = 0; !f && i < r->ncand; i++)
+		f = pick(r, r->cand[i]);
 	if (!f && (p->flags & PF_USE_RIP))
 		f = pick(r, r->rip);
 	/* Stalls: the interrupted code matters, not the timer interrupt. */
 	for (pass = (p->flags & PF_SKIP_IRQ) ? 0 : 1; !f && pass < 2; pass++)
 		for (i = 0; !f && i < r->nframes; i++)
-			if (pass || !r->irq[i])
+			if ((pass || !r->irq[i]) && !r->inl[i])
 				f = pick(r, r->frames[i]);
 	return f;
 }
@@ -213,6 +224,8 @@ static void close_report(struct scanner *s, struct report *r)
 	o->last = r->last;
 	o->nframes = r->nframes;
 	memcpy(o->frames, r->frames, sizeof(o->frames[0]) * r->nframes);
+	o->nmods = r->nmods;
+	memcpy(o->mods, r->mods, sizeof(o->mods[0]) * r->nmods);
 	s->npending++;
 	flush_pending(s, false);
 }
@@ -262,8 +275,8 @@ static void start_report(struct scanner *s, unsigned long lineno,
 		r->first = s->cut_line;
 	s->cut_line = 0;
 	r->state = ST_HEAD;
-	r->grace = r->nframes = 0;
-	r->in_irq = r->frozen = false;
+	r->grace = r->nframes = r->ncand = r->nmods = 0;
+	r->in_irq = r->frozen = r->sealed = r->in_sect = false;
 }
 
 static void on_header(struct scanner *s, unsigned long lineno,
@@ -273,9 +286,15 @@ static void on_header(struct scanner *s, unsigned long lineno,
 	struct report *r = find_open(s, ll->ctx);
 
 	if (r && (pat->flags & PF_PANIC)) {
-		/* panic_on_warn and friends: a consequence, not a report */
+		/*
+		 * panic_on_warn and friends: a consequence, not a report.
+		 * Its stack repeats the report's, unless the panic came
+		 * before any (4.x/5.x __warn, WARN without regs): then
+		 * panic's dump_stack is the only one.
+		 */
 		r->last = lineno;
-		r->frozen = true;
+		if (r->state != ST_HEAD || r->nframes)
+			r->frozen = r->sealed = true;
 		return;
 	}
 	if (r && (pat->flags & PF_CONT) && r->pat->kind == K_OOPS &&
@@ -295,7 +314,47 @@ static void add_frame(struct report *r, const struct frame *f)
 	if (r->state == ST_HEAD && !(r->pat->flags & PF_ANY_FRAMES))
 		return;		/* lockdep "registered at:" chains etc. */
 	snprintf(r->frames[r->nframes], NAME_LEN, "%s", f->name);
+	r->inl[r->nframes] = f->inl;
 	r->irq[r->nframes++] = r->in_irq;
+}
+
+static void add_module(struct report *r, const char *mod)
+{
+	int i = 0;
+
+	while (i < r->nmods && strcmp(r->mods[i], mod) < 0)
+		i++;
+	if ((i < r->nmods && !strcmp(r->mods[i], mod)) ||
+	    r->nmods == MAX_MODS)
+		return;
+	memmove(r->mods[i + 1], r->mods[i],
+		sizeof(r->mods[0]) * (r->nmods - i));
+	snprintf(r->mods[i], MOD_LEN, "%s", mod);
+	r->nmods++;
+}
+
+/*
+ * Every function named on a line of the report: its module (also from
+ * lock sites and lockdep's chains, which are not listed as frames), and
+ * in the header's section a candidate for F.  "? " frames are stale
+ * stack contents and count for neither.
+ */
+static void note_line(struct report *r, const char *msg)
+{
+	struct frame f;
+
+	parse_frame(msg, &f);
+	if (!f.valid)
+		parse_at(msg, &f);
+	if (f.valid && !f.unreliable && r->state == ST_HEAD &&
+	    r->pat->sect_re) {
+		if (r->in_sect && !f.inl && r->ncand < MAX_CAND)
+			snprintf(r->cand[r->ncand++], NAME_LEN, "%s", f.name);
+	}
+	if (!f.valid)
+		parse_rip(msg, &f);
+	if (f.valid && !f.unreliable && f.mod[0])
+		add_module(r, f.mod);
 }
 
 /* Parses @msg as a frame and follows <IRQ> ... </IRQ> sections. */
@@ -337,6 +396,10 @@ static void on_body(struct scanner *s, struct report *r,
 	if (!r->qual[0] && match_qualifier(r->pat, msg, r->qual,
 					   sizeof(r->qual)))
 		cls = LC_STRUCT;
+	if (r->state == ST_HEAD && !r->in_sect && match_section(r->pat, msg))
+		r->in_sect = true;
+	if (!r->sealed)
+		note_line(r, msg);
 
 	switch (cls) {
 	case LC_END:
@@ -366,8 +429,9 @@ static void on_body(struct scanner *s, struct report *r,
 		r->last = lineno;
 		return;
 	case LC_STRUCT:
-		if (!r->rip[0] && (r->pat->flags & PF_USE_RIP))
-			parse_rip(msg, r->rip, sizeof(r->rip));
+		if (!r->rip[0] && (r->pat->flags & PF_USE_RIP) &&
+		    parse_rip(msg, &f))
+			snprintf(r->rip, sizeof(r->rip), "%s", f.name);
 		track_frame(r, msg, &f);
 		r->last = lineno;
 		r->grace = 0;
@@ -387,7 +451,8 @@ static void expire(struct scanner *s, unsigned long lineno)
 		unsigned long age = lineno - r->first;
 
 		if (r->open && (age > REPORT_MAX_LINES ||
-				(r->state == ST_HEAD && age > HEAD_MAX_LINES)))
+				(r->state == ST_HEAD && age > HEAD_MAX_LINES &&
+				 !(r->pat->flags & PF_LONG))))
 			close_report(s, r);
 	}
 }

@@ -7,6 +7,7 @@
 #include "patterns.h"
 
 #define MAX_FRAMES	64
+#define MAX_MODS	16
 #define TITLE_LEN	512
 #define SCENARIO_LEN	128
 
@@ -15,8 +16,9 @@ struct report_out {
 	char title[TITLE_LEN];
 	char scenario[SCENARIO_LEN];
 	unsigned long first, last;
-	int nframes;
+	int nframes, nmods;
 	char frames[MAX_FRAMES][NAME_LEN];
+	char mods[MAX_MODS][MOD_LEN];	/* sorted, unique */
 };
 
 typedef void (*emit_fn)(const struct report_out *r, void *arg);
