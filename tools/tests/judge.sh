@@ -101,9 +101,9 @@ log probe_first_map 's/^@@lockcheck: lockdep debug_locks=1/@@lockcheck: lockdep 
 fails "lockdep switched off with no report fails" "lockdep was switched off and no report says why" expected
 log probe_first_map '/^@@lockcheck: lockdep/d'
 fails "a boot that never printed lockdep's state fails" "lockdep state not printed" expected
-# The real text lockdep prints for bench.c's old stack spinlock, from
-# this project's 6.12 VM logs: lockdep turns itself off after it.
-log probe_first_map "/harness: END/r $fixtures/non-static-key.txt
+# Real text lockdep prints for a lock with no static key (bench.c had one
+# on its stack), a splatscan fixture: lockdep turns itself off after it.
+log probe_first_map "/harness: END/r $tools/splatscan/tests/fixtures/lockdep-non-static-key-7x.log
 s/^@@lockcheck: lockdep debug_locks=1/@@lockcheck: lockdep debug_locks=0/"
 fails "lockdep's non-static key message is a report: a clean cell fails" "got splat, expected clean" expected
 log probe_first_map
