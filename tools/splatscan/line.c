@@ -227,7 +227,8 @@ static const char *const struct_leads[] = {
 	"<TASK>", "<IRQ>", "</IRQ>", "<NMI>", "</NMI>", "<EOI>",
 	"<SOFTIRQ>", "</SOFTIRQ>", "Kernel Offset:", "note: ", "task:",
 	"pc : ", "lr : ", "sp : ", "pstate:", "Pid: ", "stack backtrace:",
-	"Sending NMI", "NMI backtrace",
+	"Sending NMI", "NMI backtrace", "Code: ",
+	"Disabling lock debugging due to kernel taint",
 };
 
 static const char *const stop_leads[] = {
@@ -239,7 +240,8 @@ static const char *const stop_leads[] = {
 static bool has_lead(const char *p, const char *const *leads, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!strncmp(p, leads[i], strlen(leads[i])))
+		if (*p == leads[i][0] &&
+		    !strncmp(p, leads[i], strlen(leads[i])))
 			return true;
 	return false;
 }

@@ -24,188 +24,192 @@ static const char *const kind_names[] = {
 };
 
 #define FN "([A-Za-z_][A-Za-z0-9_.]*)\\+0x"
+#define ANY_FN "([A-Za-z_][A-Za-z0-9_.]*)"
 #define RIP_FLAGS (PF_USE_RIP)
+
+/* The optional fields (.qual_re, .sect, .skip, .need) go by name. */
+#define ROW(re_, kind_, title_, group_, flags_, ...) \
+	{ .re = re_, .kind = kind_, .title = title_, .func_group = group_, \
+	  .flags = flags_, __VA_ARGS__ }
 
 /* Extra noise of one report type, matched as substrings like syzkaller's. */
 #define SKIP(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 /*
  * Lockdep's reports print dependency chains and held locks long before
- * their stack; F comes from the lock sites after @sect (as syzkaller's
- * parts), else from the stack.
+ * their stack; F comes from the lock sites after the line holding @sect
+ * (syzkaller's "parts"), else from the stack.
  */
-#define LOCKDEP(re, t, sect, skip) \
-	{ "^" re, K_LOCKDEP, t, 0, PF_LONG, NULL, sect, skip }
+#define LOCKDEP(re, t, sect_, ...) \
+	ROW("^" re, K_LOCKDEP, t, 0, PF_LONG, .sect = sect_, __VA_ARGS__)
 
 /*
  * WARNINGs from report helpers keep their type, as in syzkaller:
  * 6.x "WARNING: CPU: 1 PID: 85 at lib/refcount.c:28 fn+0x3a/0x50" and
  * 7.x "WARNING: lib/refcount.c:28 at fn+0x3a/0x50, CPU#1: comm/85".
+ * The line must contain @need before @file_re is tried.
  */
-#define WARN_AT(file, fn, k, t, skip) \
-	{ "^WARNING: CPU: [0-9]+ PID: [0-9]+ at ([^ ]*/)?" file ":[0-9]+ " \
-	  fn "\\+0x", k, t, 2, RIP_FLAGS, NULL, NULL, skip }, \
-	{ "^WARNING: ([^ ]*/)?" file ":[0-9]+ at " fn "\\+0x", k, t, 2, \
-	  RIP_FLAGS, NULL, NULL, skip }
-#define ANY_FN "([A-Za-z_][A-Za-z0-9_.]*)"
+#define WARN_AT(need_, file_re, fn, k, t, ...) \
+	ROW("^WARNING: CPU: [0-9]+ PID: [0-9]+ at ([^ ]*/)?" file_re \
+	    ":[0-9]+ " fn "\\+0x", k, t, 2, RIP_FLAGS, .need = need_, \
+	    __VA_ARGS__), \
+	ROW("^WARNING: ([^ ]*/)?" file_re ":[0-9]+ at " fn "\\+0x", k, t, 2, \
+	    RIP_FLAGS, .need = need_, __VA_ARGS__)
+/* '.' in @file matches itself, too */
+#define WARN_IN(file, ...) WARN_AT(file, file, __VA_ARGS__)
 
 static const struct header_pat headers[] = {
 	LOCKDEP("WARNING: possible circular locking dependency detected",
 		"possible deadlock", "is trying to acquire lock",
-		SKIP("process_one_work", "flush_workqueue", "drain_workqueue",
-		     "destroy_workqueue")),
+		.skip = SKIP("process_one_work", "flush_workqueue",
+			     "drain_workqueue", "destroy_workqueue")),
 	LOCKDEP("WARNING: possible irq lock inversion dependency detected",
-		"possible deadlock", "just changed the state of lock", NULL),
+		"possible deadlock", "just changed the state of lock"),
 	LOCKDEP("WARNING: [A-Z]+-safe -> [A-Z]+-unsafe lock order detected",
-		"possible deadlock", "which became .* at:", NULL),
+		"possible deadlock", "which became"),
 	LOCKDEP("WARNING: possible recursive locking detected",
-		"possible deadlock", "is trying to acquire lock", NULL),
+		"possible deadlock", "is trying to acquire lock"),
 	LOCKDEP("WARNING: inconsistent lock state", "inconsistent lock state",
-		NULL, NULL),
+		NULL),
 	LOCKDEP("\\[ BUG: Invalid wait context \\]",
 		"BUG: Invalid wait context", NULL,
-		SKIP("lock_sock", "release_sock")),
+		.skip = SKIP("lock_sock", "release_sock")),
 	LOCKDEP("BUG: Invalid wait context", "BUG: Invalid wait context",
-		NULL, SKIP("lock_sock", "release_sock")),
+		NULL, .skip = SKIP("lock_sock", "release_sock")),
 	LOCKDEP("WARNING: bad unlock balance detected",
-		"WARNING: bad unlock balance", "is trying to release lock",
-		NULL),
+		"WARNING: bad unlock balance", "is trying to release lock"),
 	LOCKDEP("BUG: bad unlock balance detected", "BUG: bad unlock balance",
-		"is trying to release lock", NULL),
+		"is trying to release lock"),
 	LOCKDEP("WARNING: held lock freed", "WARNING: held lock freed",
-		"is freeing memory", NULL),
+		"is freeing memory"),
 	LOCKDEP("BUG: held lock freed", "BUG: held lock freed",
-		"is freeing memory", NULL),
+		"is freeing memory"),
 	LOCKDEP("WARNING: .* still has locks held!",
-		"WARNING: still has locks held", "held by", NULL),
+		"WARNING: still has locks held", "held by",
+		.need = "still has locks held"),
 	LOCKDEP("BUG: .* still has locks held!", "BUG: still has locks held",
-		"held by", NULL),
+		"held by", .need = "still has locks held"),
 	LOCKDEP("WARNING: suspicious RCU usage",
 		"WARNING: suspicious RCU usage", NULL,
-		SKIP("rcu", "kmem", "slab")),
+		.skip = SKIP("rcu", "kmem", "slab")),
 	LOCKDEP("WARNING: lock held when returning to user space",
 		"WARNING: lock held when returning to user space",
-		"leaving the kernel with locks still held", NULL),
+		"leaving the kernel with locks still held"),
 	LOCKDEP("BUG: lock held when returning to user space",
 		"BUG: lock held when returning to user space",
-		"leaving the kernel with locks still held", NULL),
+		"leaving the kernel with locks still held"),
 	LOCKDEP("WARNING: Nested lock was not taken",
-		"WARNING: nested lock was not taken", NULL, NULL),
+		"WARNING: nested lock was not taken", NULL),
 	/* lockdep turns itself off after this one */
 	LOCKDEP("INFO: trying to register non-static key",
 		"INFO: trying to register non-static key", NULL,
-		SKIP("stack", "lock", "IRQ")),
-	WARN_AT("lib/debugobjects\\.c", ANY_FN, K_WARNING,
+		.skip = SKIP("stack", "lock", "IRQ")),
+	WARN_IN("lib/debugobjects.c", ANY_FN, K_WARNING,
 		"WARNING: ODEBUG bug",
-		SKIP("debug_", "rcu", "hrtimer_", "timer_", "work_", "percpu_",
-		     "vunmap", "vfree", "__free_", "debug_check", "kobject_")),
-	WARN_AT("mm/usercopy\\.c", ANY_FN, K_WARNING, "WARNING: bad usercopy",
-		SKIP("usercopy", "__check")),
-	WARN_AT("lib/kobject\\.c", ANY_FN, K_WARNING, "WARNING: kobject bug",
-		SKIP("kobject_")),
-	WARN_AT("fs/proc/generic\\.c", ANY_FN, K_WARNING,
-		"WARNING: proc registration bug", SKIP("proc_")),
-	WARN_AT("lib/refcount\\.c", ANY_FN, K_WARNING, "WARNING: refcount bug",
-		SKIP("refcount", "kobject_")),
+		.skip = SKIP("debug_", "rcu", "hrtimer_", "timer_", "work_",
+			     "percpu_", "vunmap", "vfree", "__free_",
+			     "debug_check", "kobject_")),
+	WARN_IN("mm/usercopy.c", ANY_FN, K_WARNING, "WARNING: bad usercopy",
+		.skip = SKIP("usercopy", "__check")),
+	WARN_IN("lib/kobject.c", ANY_FN, K_WARNING, "WARNING: kobject bug",
+		.skip = SKIP("kobject_")),
+	WARN_IN("fs/proc/generic.c", ANY_FN, K_WARNING,
+		"WARNING: proc registration bug", .skip = SKIP("proc_")),
+	WARN_IN("lib/refcount.c", ANY_FN, K_WARNING, "WARNING: refcount bug",
+		.skip = SKIP("refcount", "kobject_")),
 	/* DEBUG_LOCKS_WARN_ON(): lockdep found its own state broken */
-	WARN_AT("kernel/locking/lockdep\\.c",
+	WARN_IN("kernel/locking/lockdep.c",
 		"([A-Za-z0-9_.]*lock_[A-Za-z0-9_.]*)", K_LOCKDEP,
-		"WARNING: locking bug", SKIP("lock_sock", "release_sock")),
-	WARN_AT("mm/[^ ]*\\.c", "(k?[A-Za-z0-9_]?malloc[A-Za-z0-9_.]*)",
-		K_WARNING, "WARNING: kmalloc bug",
-		SKIP("kmalloc", "krealloc", "slab", "kmem")),
-	WARN_AT("mm/vmalloc\\.c", "(__vmalloc_node[A-Za-z0-9_.]*)", K_WARNING,
-		"WARNING: zero-size vmalloc", NULL),
+		"WARNING: locking bug",
+		.skip = SKIP("lock_sock", "release_sock")),
+	WARN_AT("malloc", "mm/[^ ]*\\.c",
+		"(k?[A-Za-z0-9_]?malloc[A-Za-z0-9_.]*)", K_WARNING,
+		"WARNING: kmalloc bug",
+		.skip = SKIP("kmalloc", "krealloc", "slab", "kmem")),
+	WARN_IN("mm/vmalloc.c", "(__vmalloc_node[A-Za-z0-9_.]*)", K_WARNING,
+		"WARNING: zero-size vmalloc"),
 	/* 6.x: "WARNING: CPU: 1 PID: 85 at file.c:12 fn+0x3a/0x50" */
-	{ "^WARNING: CPU: [0-9]+ PID: [0-9]+ at ([^ ]+ )?" FN, K_WARNING,
-	  "WARNING", 2, RIP_FLAGS, NULL, NULL, NULL },
+	ROW("^WARNING: CPU: [0-9]+ PID: [0-9]+ at ([^ ]+ )?" FN, K_WARNING,
+	    "WARNING", 2, RIP_FLAGS),
 	/* 7.x: "WARNING: file.c:12 at fn+0x3a/0x50, CPU#1: comm/85" */
-	{ "^WARNING: ([^ ]+ )?at " FN, K_WARNING, "WARNING", 2, RIP_FLAGS,
-	  NULL, NULL, NULL },
-	{ "^BUG: KASAN: (double-free or invalid-free|double-free|invalid-free)"
-	  " in " FN, K_KASAN, "KASAN: invalid-free", 2, PF_RULE_END, NULL,
-	  NULL, SKIP("slab_", "kfree", "vunmap", "vfree") },
-	{ "^BUG: KASAN: (.+) in " FN, K_KASAN, "KASAN: %1 %Q", 2,
-	  PF_RULE_END, "^(Read|Write) (of size|at addr)", NULL, NULL },
+	ROW("^WARNING: ([^ ]+ )?at " FN, K_WARNING, "WARNING", 2, RIP_FLAGS),
+	ROW("^BUG: KASAN: (double-free or invalid-free|double-free|"
+	    "invalid-free) in " FN, K_KASAN, "KASAN: invalid-free", 2,
+	    PF_RULE_END, .skip = SKIP("slab_", "kfree", "vunmap", "vfree")),
+	ROW("^BUG: KASAN: (.+) in " FN, K_KASAN, "KASAN: %1 %Q", 2,
+	    PF_RULE_END, .qual_re = "^(Read|Write) (of size|at addr)"),
 	/* "BUG: KASAN: wild-memory-access on address ..." */
-	{ "^BUG: KASAN: ([a-z-]+)", K_KASAN, "KASAN: %1 %Q", 0,
-	  PF_RULE_END | PF_NO_FUNC, "^(Read|Write) (of size|at addr)", NULL,
-	  NULL },
-	{ "^BUG: KCSAN: ([a-z: -]*[a-z]) in (.+)$", K_KCSAN, "KCSAN: %1 in %2",
-	  0, PF_RULE_END | PF_ANY_FRAMES | PF_NO_FUNC, NULL, NULL, NULL },
+	ROW("^BUG: KASAN: ([a-z-]+)", K_KASAN, "KASAN: %1 %Q", 0,
+	    PF_RULE_END | PF_NO_FUNC,
+	    .qual_re = "^(Read|Write) (of size|at addr)"),
+	ROW("^BUG: KCSAN: ([a-z: -]*[a-z]) in (.+)$", K_KCSAN,
+	    "KCSAN: %1 in %2", 0, PF_RULE_END | PF_ANY_FRAMES | PF_NO_FUNC),
 	/*
-	 * 6.x/7.x: "UBSAN: type in file.c:1:2" between "cut here" and
-	 * "---[ end trace ]---"; up to 6.4 between two "=====" rules.
+	 * "UBSAN: type in file.c:1:2" between "cut here" and "---[ end
+	 * trace ]---" (6.12, 7.x), or between two "=====" rules (6.3).
 	 */
-	{ "^UBSAN: Undefined behaviour in", K_UBSAN,
-	  "UBSAN: undefined-behaviour", 0, PF_RULE_END, NULL, NULL,
-	  SKIP("ubsan", "overflow") },
-	{ "^UBSAN: ([A-Za-z -]*[a-z]) in [^ ]+:[0-9]+", K_UBSAN, "UBSAN: %1",
-	  0, PF_RULE_END, NULL, NULL, SKIP("ubsan", "overflow") },
-	{ "^BUG: sleeping function called from invalid context", K_BUG,
-	  "BUG: sleeping function called from invalid context", 0, 0, NULL,
-	  NULL, NULL },
-	{ "^BUG: scheduling while atomic", K_BUG,
-	  "BUG: scheduling while atomic", 0, 0, NULL, NULL, SKIP("schedule") },
-	{ "^BUG: using ([a-z_]+)\\(\\) in preemptible", K_BUG,
-	  "BUG: using %1() in preemptible code", 0, 0, NULL, NULL,
-	  SKIP("dump_stack", "preemption", "preempt", "debug_",
-	       "processor_id", "this_cpu") },
-	{ "^BUG: (spinlock|rwlock) (lockup suspected|already unlocked|"
-	  "recursion|cpu recursion|bad magic|wrong owner|wrong CPU|"
-	  "trylock failure on UP)", K_BUG, "BUG: %1 %2", 0, 0, NULL, NULL,
-	  SKIP("spin_", "_lock", "_unlock") },
-	{ "^BUG: kernel NULL pointer dereference", K_OOPS,
-	  "BUG: unable to handle kernel NULL pointer dereference", 0,
-	  RIP_FLAGS, NULL, NULL, NULL },
-	{ "^BUG: unable to handle kernel NULL pointer dereference", K_OOPS,
-	  "BUG: unable to handle kernel NULL pointer dereference", 0,
-	  RIP_FLAGS, NULL, NULL, NULL },
-	/* 5.x+ x86 prints "page fault for address", syzkaller one title */
-	{ "^BUG: (unable to handle page fault for address|"
-	  "unable to handle kernel paging request|"
-	  "Unable to handle kernel data access)", K_OOPS,
-	  "BUG: unable to handle kernel paging request", 0, RIP_FLAGS, NULL,
-	  NULL, NULL },
+	ROW("^UBSAN: Undefined behaviour in", K_UBSAN,
+	    "UBSAN: undefined-behaviour", 0, PF_RULE_END,
+	    .skip = SKIP("ubsan", "overflow")),
+	ROW("^UBSAN: ([A-Za-z -]*[a-z]) in [^ ]+:[0-9]+", K_UBSAN, "UBSAN: %1",
+	    0, PF_RULE_END, .skip = SKIP("ubsan", "overflow")),
+	ROW("^BUG: sleeping function called from invalid context", K_BUG,
+	    "BUG: sleeping function called from invalid context", 0, 0),
+	ROW("^BUG: scheduling while atomic", K_BUG,
+	    "BUG: scheduling while atomic", 0, 0, .skip = SKIP("schedule")),
+	ROW("^BUG: using ([a-z_]+)\\(\\) in preemptible", K_BUG,
+	    "BUG: using %1() in preemptible code", 0, 0,
+	    .skip = SKIP("dump_stack", "preemption", "preempt", "debug_",
+			 "processor_id", "this_cpu")),
+	ROW("^BUG: (spinlock|rwlock) (lockup suspected|already unlocked|"
+	    "recursion|cpu recursion|bad magic|wrong owner|wrong CPU|"
+	    "trylock failure on UP)", K_BUG, "BUG: %1 %2", 0, 0,
+	    .skip = SKIP("spin_", "_lock", "_unlock")),
+	ROW("^BUG: kernel NULL pointer dereference", K_OOPS,
+	    "BUG: unable to handle kernel NULL pointer dereference", 0,
+	    RIP_FLAGS),
+	ROW("^BUG: unable to handle kernel NULL pointer dereference", K_OOPS,
+	    "BUG: unable to handle kernel NULL pointer dereference", 0,
+	    RIP_FLAGS),
+	/* x86 5.x+ says "page fault for address"; syzkaller one title */
+	ROW("^BUG: (unable to handle page fault for address|"
+	    "unable to handle kernel paging request|"
+	    "Unable to handle kernel data access)", K_OOPS,
+	    "BUG: unable to handle kernel paging request", 0, RIP_FLAGS),
 	/* arm, arm64 */
-	{ "^Unable to handle kernel (paging request|NULL pointer dereference|"
-	  "access to user memory)", K_OOPS, "BUG: unable to handle kernel %1",
-	  0, RIP_FLAGS, NULL, NULL, NULL },
-	{ "^kernel BUG at ", K_OOPS, "kernel BUG", 0, RIP_FLAGS, NULL, NULL,
-	  NULL },
-	{ "^Oops: general protection fault", K_OOPS,
-	  "general protection fault", 0, RIP_FLAGS | PF_CONT, NULL, NULL,
-	  NULL },
-	{ "^general protection fault", K_OOPS, "general protection fault", 0,
-	  RIP_FLAGS | PF_CONT, NULL, NULL, NULL },
-	{ "^Oops: ", K_OOPS, "Oops", 0, RIP_FLAGS | PF_CONT, NULL, NULL,
-	  NULL },
+	ROW("^Unable to handle kernel (paging request|NULL pointer "
+	    "dereference|access to user memory)", K_OOPS,
+	    "BUG: unable to handle kernel %1", 0, RIP_FLAGS),
+	ROW("^kernel BUG at ", K_OOPS, "kernel BUG", 0, RIP_FLAGS),
+	ROW("^Oops: general protection fault", K_OOPS,
+	    "general protection fault", 0, RIP_FLAGS | PF_CONT),
+	ROW("^general protection fault", K_OOPS, "general protection fault", 0,
+	    RIP_FLAGS | PF_CONT),
+	ROW("^Oops: ", K_OOPS, "Oops", 0, RIP_FLAGS | PF_CONT),
 	/* arm/arm64 "Internal error: Oops: 96000044 [#1]" */
-	{ "^Internal error: ", K_OOPS, "Internal error", 0,
-	  RIP_FLAGS | PF_CONT, NULL, NULL, NULL },
-	{ "^Kernel panic - not syncing: (.*[^ ])", K_OOPS, "kernel panic: %1",
-	  0, PF_PANIC | PF_NO_FUNC, NULL, NULL, NULL },
-	{ "^kmemleak: unreferenced object", K_KMEMLEAK, "memory leak", 0,
-	  PF_LEAK, NULL, NULL, NULL },
-	{ "^unreferenced object", K_KMEMLEAK, "memory leak", 0, PF_LEAK,
-	  NULL, NULL, NULL },
-	{ "^INFO: task .* blocked( in I/O wait)? for more than", K_HUNG_TASK,
-	  "INFO: task hung", 0, 0, NULL, NULL, NULL },
-	{ "^INFO: task .* can't die for more than", K_HUNG_TASK,
-	  "INFO: task can't die", 0, 0, NULL, NULL, SKIP("schedule") },
-	{ "^rcu: INFO: rcu_[a-z_]+ (self-)?detected( expedited)? stall",
-	  K_RCU_STALL, "INFO: rcu detected stall", 0,
-	  RIP_FLAGS | PF_SKIP_IRQ, NULL, NULL, NULL },
-	{ "^INFO: rcu_[a-z_]+ (self-)?detected( expedited)? stall",
-	  K_RCU_STALL, "INFO: rcu detected stall", 0,
-	  RIP_FLAGS | PF_SKIP_IRQ, NULL, NULL, NULL },
-	{ "^watchdog: BUG: soft lockup", K_SOFT_LOCKUP, "BUG: soft lockup", 0,
-	  RIP_FLAGS | PF_SKIP_IRQ, NULL, NULL, NULL },
-	{ "^BUG: soft lockup", K_SOFT_LOCKUP, "BUG: soft lockup", 0,
-	  RIP_FLAGS | PF_SKIP_IRQ, NULL, NULL, NULL },
+	ROW("^Internal error: ", K_OOPS, "Internal error", 0,
+	    RIP_FLAGS | PF_CONT),
+	ROW("^Kernel panic - not syncing: (.*[^ ])", K_OOPS, "kernel panic: %1",
+	    0, PF_PANIC | PF_NO_FUNC),
+	ROW("^kmemleak: unreferenced object", K_KMEMLEAK, "memory leak", 0,
+	    PF_LEAK),
+	ROW("^unreferenced object", K_KMEMLEAK, "memory leak", 0, PF_LEAK),
+	ROW("^INFO: task .* blocked( in I/O wait)? for more than", K_HUNG_TASK,
+	    "INFO: task hung", 0, 0),
+	ROW("^INFO: task .* can't die for more than", K_HUNG_TASK,
+	    "INFO: task can't die", 0, 0, .skip = SKIP("schedule")),
+	ROW("^rcu: INFO: rcu_[a-z_]+ (self-)?detected( expedited)? stall",
+	    K_RCU_STALL, "INFO: rcu detected stall", 0,
+	    RIP_FLAGS | PF_SKIP_IRQ),
+	ROW("^INFO: rcu_[a-z_]+ (self-)?detected( expedited)? stall",
+	    K_RCU_STALL, "INFO: rcu detected stall", 0,
+	    RIP_FLAGS | PF_SKIP_IRQ),
+	ROW("^watchdog: BUG: soft lockup", K_SOFT_LOCKUP, "BUG: soft lockup", 0,
+	    RIP_FLAGS | PF_SKIP_IRQ),
+	ROW("^BUG: soft lockup", K_SOFT_LOCKUP, "BUG: soft lockup", 0,
+	    RIP_FLAGS | PF_SKIP_IRQ),
 	/* Any other "BUG: text" line; text stops at ':', '[', '-' or digits. */
-	{ "^BUG: ([A-Za-z_() ]*[A-Za-z_)])", K_BUG, "BUG: %1", 0, 0, NULL,
-	  NULL, NULL },
+	ROW("^BUG: ([A-Za-z_() ]*[A-Za-z_)])", K_BUG, "BUG: %1", 0, 0),
 };
 
 #define NR_HEADERS (sizeof(headers) / sizeof(headers[0]))
@@ -252,6 +256,7 @@ static const struct {
 	N("rt_mutex_*"), N("__rt_mutex_*"), N("rt_read_*"),
 	N("rt_write_*"), N("lock_sock"), N("lock_sock_nested"),
 	N("rcu_read_lock*"), N("rcu_read_unlock*"), N("rcu_lock_*"),
+	N("debug_check_no_*"),	/* _locks_freed, _locks_held, _obj_freed */
 	/* printing and stack dumping */
 	N("print_*"), N("__print_*"), N("dump_stack*"), N("__dump_stack"),
 	N("show_stack*"), N("show_trace*"), N("show_regs*"),
@@ -277,7 +282,6 @@ static const struct {
 	N("check_memory_region*"), N("kcsan_*"), N("__kcsan_*"),
 	N("__tsan_*"), N("kmsan_*"), N("__msan_*"), N("kmemleak_*"),
 	N("__sanitizer_cov_*"), N("save_stack*"), N("stack_trace_save*"),
-	N("debug_check_no_*"),
 	/* string primitives ("memset_orig", "memcpy_erms") and retpolines */
 	N("memcpy*"), N("memset*"), N("memmove*"), N("__memcpy*"),
 	N("__memset*"), N("__memmove*"), N("__x86_indirect_thunk_*"),
@@ -309,10 +313,10 @@ struct compiled {
 	regex_t rx;
 	char lead[40];		/* literal prefix, checked before the regex */
 	size_t lead_len;
+	const char *need;	/* and this text, for rows that share a lead */
 };
 
 static struct compiled hdr_rx[NR_HEADERS], hdr_qrx[NR_HEADERS];
-static struct compiled hdr_srx[NR_HEADERS];
 static struct compiled mark_rx[NR_MARKERS];
 static bool hdr_first[256];	/* first bytes of all header leads */
 static bool mark_first[256];
@@ -374,8 +378,6 @@ static void free_header(size_t i)
 	regfree(&hdr_rx[i].rx);
 	if (headers[i].qual_re)
 		regfree(&hdr_qrx[i].rx);
-	if (headers[i].sect_re)
-		regfree(&hdr_srx[i].rx);
 }
 
 int patterns_init(char *err, size_t errlen)
@@ -390,17 +392,11 @@ int patterns_init(char *err, size_t errlen)
 			regfree(&hdr_rx[i].rx);
 			return -1;
 		}
-		if (h->sect_re &&
-		    compile(h->sect_re, &hdr_srx[i], err, errlen)) {
-			regfree(&hdr_rx[i].rx);
-			if (h->qual_re)
-				regfree(&hdr_qrx[i].rx);
-			return -1;
-		}
+		hdr_rx[i].need = h->need;
 		nr_compiled_hdr++;
 		/* a row without a lead would be tried on every line */
 		if (!hdr_rx[i].lead_len) {
-			snprintf(err, errlen, "pattern '%s' has no literal start",
+			snprintf(err, errlen, "pattern '%s' has no lead",
 				 h->re);
 			return -1;
 		}
@@ -428,6 +424,8 @@ static bool run(const struct compiled *c, const char *msg, regmatch_t *m,
 		size_t nm)
 {
 	if (strncmp(msg, c->lead, c->lead_len))
+		return false;
+	if (c->need && !strstr(msg, c->need))
 		return false;
 	return regexec(&c->rx, msg, nm, m, 0) == 0;
 }
@@ -473,11 +471,9 @@ bool match_qualifier(const struct header_pat *p, const char *msg,
 	return true;
 }
 
-/* Unanchored: the section names text in the middle of a lockdep line. */
 bool match_section(const struct header_pat *p, const char *msg)
 {
-	return p->sect_re &&
-	       regexec(&hdr_srx[p - headers].rx, msg, 0, NULL, 0) == 0;
+	return p->sect && strstr(msg, p->sect);
 }
 
 /* Returns the marker action, or -1; the scenario name goes to @scenario. */

@@ -25,7 +25,7 @@ enum kind {
 #define PF_ANY_FRAMES	0x20	/* frames count before a "Call Trace:" line */
 #define PF_NO_FUNC	0x40	/* title is complete without " in F" */
 #define PF_LEAK		0x80	/* also skip allocator frames */
-#define PF_LONG		0x100	/* long header: lockdep's chains before the stack */
+#define PF_LONG		0x100	/* lockdep: long chains before the stack */
 
 #define MAX_CAPS	3
 
@@ -36,8 +36,9 @@ struct header_pat {
 	int func_group;		/* capture naming the function, 0 = none */
 	unsigned int flags;
 	const char *qual_re;	/* body line whose group 1 fills %Q */
-	const char *sect_re;	/* header line after which F is looked for */
-	const char *const *skip;	/* more noise for this report: substrings */
+	const char *sect;	/* F: first function after a line with this */
+	const char *const *skip; /* more noise for this report, substrings */
+	const char *need;	/* text the header must contain, or NULL */
 };
 
 enum marker_action { MARK_BEGIN, MARK_END };

@@ -3,9 +3,11 @@
  * Report assembly.  A report opens on a header line and collects the
  * lines of the same console context (caller id, or the whole log when
  * there are none), so that reports printed by two CPUs at once stay
- * apart.  It closes on "---[ end trace", on a "=====" rule for the
- * sanitizers, on the next header in its context, when the stack trace
- * is over and unrelated text follows, or after too many lines.
+ * apart.  It ends on "---[ end trace" or on a "=====" rule for the
+ * sanitizers (and closes when anything but the repeated registers or the
+ * panic it caused follows), on the next header in its context,
+ * when the stack trace is over and unrelated text follows, or after too
+ * many lines.
  */
 #include "scan.h"
 
@@ -17,13 +19,19 @@
 #define MAX_OPEN	16	/* reports being printed at the same time */
 #define MAX_PENDING	16	/* finished reports held back for ordering */
 #define HEAD_MAX_LINES	200	/* header without a stack trace */
-#define REPORT_MAX_LINES 2000	/* also the limit of PF_LONG headers */
+#define REPORT_MAX_LINES 2000	/* also for PF_LONG headers */
 #define MAX_CAND	16	/* functions of a lockdep section */
 #define TRACE_GRACE	3	/* foreign lines tolerated inside a trace */
+#define ENDED_LINES	32	/* an ended report waits this many lines */
 #define CUT_DISTANCE	3	/* "cut here" at most this far above header */
 #define SEEN_MAX	(1u << 16)	/* distinct reports remembered */
 
-enum state { ST_HEAD, ST_TRACE, ST_TAIL };
+/*
+ * ST_ENDED: past "---[ end trace" or a sanitizer's closing rule; x86
+ * may still repeat the registers, and the panic that the report caused
+ * (panic_on_warn, panic_on_oops) is still to come.
+ */
+enum state { ST_HEAD, ST_TRACE, ST_TAIL, ST_ENDED };
 
 struct report {
 	bool open;
@@ -38,7 +46,7 @@ struct report {
 	bool in_irq;
 	bool frozen;		/* later frames are not this report's */
 	bool sealed;		/* panic: later lines add nothing at all */
-	bool in_sect;		/* past the header's sect_re line */
+	bool in_sect;		/* past the line with the header's sect */
 	int nframes, ncand, nmods;
 	char frames[MAX_FRAMES][NAME_LEN];
 	bool irq[MAX_FRAMES], inl[MAX_FRAMES];
@@ -339,40 +347,35 @@ static void add_module(struct report *r, const char *mod)
  * in the header's section a candidate for F.  "? " frames are stale
  * stack contents and count for neither.
  */
-static void note_line(struct report *r, const char *msg)
+static void note_line(struct report *r, const char *msg,
+		      const struct frame *line)
 {
-	struct frame f;
+	struct frame f = *line;
 
-	parse_frame(msg, &f);
 	if (!f.valid)
 		parse_at(msg, &f);
-	if (f.valid && !f.unreliable && r->state == ST_HEAD &&
-	    r->pat->sect_re) {
-		if (r->in_sect && !f.inl && r->ncand < MAX_CAND)
-			snprintf(r->cand[r->ncand++], NAME_LEN, "%s", f.name);
-	}
+	if (f.valid && !f.unreliable && !f.inl && r->in_sect &&
+	    r->state == ST_HEAD && r->ncand < MAX_CAND)
+		snprintf(r->cand[r->ncand++], NAME_LEN, "%s", f.name);
 	if (!f.valid)
 		parse_rip(msg, &f);
 	if (f.valid && !f.unreliable && f.mod[0])
 		add_module(r, f.mod);
 }
 
-/* Parses @msg as a frame and follows <IRQ> ... </IRQ> sections. */
-static void track_frame(struct report *r, const char *msg, struct frame *f)
+/* Follows <IRQ> ... </IRQ> sections. */
+static void track_irq(struct report *r, const struct frame *f)
 {
-	parse_frame(msg, f);
 	if (f->mark != FM_NONE)
 		r->in_irq = f->mark == FM_IRQ_IN;
 }
 
 static void on_text(struct scanner *s, struct report *r,
-		    unsigned long lineno, const char *msg)
+		    unsigned long lineno, const struct frame *f)
 {
-	struct frame f;
-
-	track_frame(r, msg, &f);
-	if (f.valid) {
-		add_frame(r, &f);
+	track_irq(r, f);
+	if (f->valid) {
+		add_frame(r, f);
 		if (r->state == ST_TAIL)
 			r->state = ST_TRACE;
 		r->last = lineno;
@@ -391,27 +394,43 @@ static void on_body(struct scanner *s, struct report *r,
 		    unsigned long lineno, const char *msg,
 		    enum line_class cls)
 {
-	struct frame f;
+	struct frame f, rip;
 
 	if (!r->qual[0] && match_qualifier(r->pat, msg, r->qual,
 					   sizeof(r->qual)))
 		cls = LC_STRUCT;
 	if (r->state == ST_HEAD && !r->in_sect && match_section(r->pat, msg))
 		r->in_sect = true;
+	parse_frame(msg, &f);
 	if (!r->sealed)
-		note_line(r, msg);
+		note_line(r, msg, &f);
 
-	switch (cls) {
-	case LC_END:
-		r->last = lineno;
-		close_report(s, r);
+	if (r->state == ST_ENDED) {
+		/*
+		 * x86 repeats the registers ("in case the oops scrolled
+		 * away"), then "Kernel panic" seals the report and ends
+		 * with "---[ end Kernel panic".  Anything else is not ours.
+		 */
+		if (cls == LC_STRUCT || (cls == LC_END && r->sealed))
+			r->last = lineno;
+		if (cls != LC_STRUCT)
+			close_report(s, r);
 		return;
+	}
+	switch (cls) {
 	case LC_RULE:
 		if (!(r->pat->flags & PF_RULE_END))
 			break;
-		r->last = lineno;
 		s->cut_line = 0;	/* closing rule, not the next opening */
-		close_report(s, r);
+		/* fall through */
+	case LC_END:
+		r->last = lineno;
+		if (r->sealed) {
+			close_report(s, r);
+			return;
+		}
+		r->state = ST_ENDED;
+		r->frozen = true;
 		return;
 	case LC_TRACE:
 		r->state = ST_TRACE;
@@ -430,9 +449,9 @@ static void on_body(struct scanner *s, struct report *r,
 		return;
 	case LC_STRUCT:
 		if (!r->rip[0] && (r->pat->flags & PF_USE_RIP) &&
-		    parse_rip(msg, &f))
-			snprintf(r->rip, sizeof(r->rip), "%s", f.name);
-		track_frame(r, msg, &f);
+		    parse_rip(msg, &rip))
+			snprintf(r->rip, sizeof(r->rip), "%s", rip.name);
+		track_irq(r, &f);
 		r->last = lineno;
 		r->grace = 0;
 		if (r->state == ST_TAIL)
@@ -441,7 +460,7 @@ static void on_body(struct scanner *s, struct report *r,
 	default:
 		break;
 	}
-	on_text(s, r, lineno, msg);
+	on_text(s, r, lineno, &f);
 }
 
 static void expire(struct scanner *s, unsigned long lineno)
@@ -452,7 +471,9 @@ static void expire(struct scanner *s, unsigned long lineno)
 
 		if (r->open && (age > REPORT_MAX_LINES ||
 				(r->state == ST_HEAD && age > HEAD_MAX_LINES &&
-				 !(r->pat->flags & PF_LONG))))
+				 !(r->pat->flags & PF_LONG)) ||
+				(r->state == ST_ENDED &&
+				 lineno - r->last > ENDED_LINES)))
 			close_report(s, r);
 	}
 }

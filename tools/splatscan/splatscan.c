@@ -26,22 +26,64 @@ struct output {
 	unsigned long count;
 };
 
-static void json_string(const char *s)
+/* Length of the valid UTF-8 sequence at @s and its code point, or 0. */
+static int utf8_seq(const unsigned char *s, unsigned int *cp)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	unsigned int min;
+	int n;
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c == '\n')
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, *cp = s[0] & 0x1f, min = 0x80;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, *cp = s[0] & 0x0f, min = 0x800;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, *cp = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)	/* also stops at the NUL */
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3f);
+	}
+	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;	/* overlong, too big, surrogate */
+	return n;
+}
+
+/*
+ * Valid UTF-8 passes through.  Control characters (C0, DEL, C1) become
+ * \uXXXX, and so does each byte that is not part of valid UTF-8, as
+ * \u00XX with the byte's value: the output stays valid JSON and no
+ * byte is silently lost.
+ */
+static void json_string(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	putchar('"');
+	while (*s) {
+		unsigned int cp;
+		int n = utf8_seq(s, &cp);
+
+		if (!n) {
+			printf("\\u%04x", *s);
+			n = 1;
+		} else if (cp == '"' || cp == '\\') {
+			printf("\\%c", cp);
+		} else if (cp == '\n') {
 			fputs("\\n", stdout);
-		else if (c == '\t')
+		} else if (cp == '\t') {
 			fputs("\\t", stdout);
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\u%04x", c);	/* keeps the output ASCII */
-		else
-			putchar(c);
+		} else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+			printf("\\u%04x", cp);
+		} else {
+			fwrite(s, 1, n, stdout);
+		}
+		s += n;
 	}
 	putchar('"');
 }
@@ -55,7 +97,12 @@ static void emit_json(const struct report_out *r, unsigned long n)
 	json_string(r->scenario);
 	printf(",\n    \"first_line\": %lu,\n    \"last_line\": %lu,\n",
 	       r->first, r->last);
-	fputs("    \"frames\": [", stdout);
+	fputs("    \"modules\": [", stdout);
+	for (int i = 0; i < r->nmods; i++) {
+		fputs(i ? ", " : "", stdout);
+		json_string(r->mods[i]);
+	}
+	fputs("],\n    \"frames\": [", stdout);
 	for (int i = 0; i < r->nframes; i++) {
 		fputs(i ? ",\n      " : "\n      ", stdout);
 		json_string(r->frames[i]);

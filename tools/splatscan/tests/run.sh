@@ -8,7 +8,7 @@
 #    0 if it is "[]").  Adding a fixture = dropping those two files.
 # 2. Command-line, error and robustness checks; inputs that are big or
 #    binary are generated in a temporary directory, never stored.
-# 3. One valgrind memcheck run over ~2 MB of mixed hostile input.
+# 3. One valgrind memcheck run over ~4 MB of mixed hostile input.
 
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:-$here/../splatscan}
@@ -120,13 +120,15 @@ head -c 2000000 /dev/urandom > "$tmp/garbage"
 check $? "garbage input: exit $rc"
 
 if command -v python3 > /dev/null; then
-	for f in "$tmp/garbage" "$tmp/esc" "$tmp/long"; do
-		"$bin" --json "$f" | python3 -c 'import json,sys; json.load(sys.stdin)'
+	for f in "$tmp/garbage" "$tmp/esc" "$tmp/long" \
+	    "$fx/utf8-scenario-names.log"; do
+		# bytes in: the output must be valid UTF-8 as well as JSON
+		"$bin" --json "$f" | python3 -c 'import json,sys; json.load(sys.stdin.buffer)'
 		check $? "invalid JSON for $(basename "$f")"
 	done
 fi
 
-# --- 3. valgrind over ~2 MB of everything at once --------------------------
+# --- 3. valgrind over ~4 MB of everything at once --------------------------
 if command -v valgrind > /dev/null; then
 	{ head -c 500000 "$tmp/garbage"; echo
 	  cat "$tmp/long" "$tmp/nul" "$tmp/deep"; } > "$tmp/mix"
