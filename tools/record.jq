@@ -54,16 +54,27 @@ def boot_status($vmerr):
 	else "error" end;
 
 # A report is tied to our code when the function its title blames is ours
-# (ours_title), or any frame or module tag of it is (ours_stack). A leak
-# found after rmmod has our frames as bare module addresses only.
+# (ours_title), or a frame of it is (ours_stack: by [module] tag or name).
+# Frames of a task an interrupt arrived on (after "</IRQ>" or an interrupt
+# entry frame, up to the next stack) are not the report's: a timer race
+# that happens to interrupt our code is not ours. A leak found after rmmod
+# has our frames as bare module addresses only.
+def our_frame_line:
+	test("\\[(fake_iommu|harness)( [0-9a-f]+)?\\]") or
+	((capture(" (?<f>[A-Za-z_][A-Za-z0-9_.]*)\\+0x") // {f: ""}).f | test(ours_function));
+def stack_start: test("Call Trace:|^(\\[[^]]*\\] *)?(read|write|race|value changed)|<TASK>$|backtrace");
+def irq_over: test("</IRQ>|asm_(sysvec|common_interrupt|spurious_interrupt)");
 def attribute($lines):
 	(.title | [scan(" in ([A-Za-z0-9_.]+)"), scan(" / ([A-Za-z0-9_.]+)")] | flatten) as $fns
+	| $lines[.first_line - 1:.last_line] as $text
 	| .ours_title = any($fns[]; test(ours_function))
-	| .ours_stack = (any((.frames // [])[]; test(ours_function))
-			 or any((.modules // [])[]; . as $m | our_modules | index($m))
+	| .ours_stack = ((reduce $text[] as $t ({skip: false, hit: false};
+				if ($t | stack_start) then .skip = false
+				elif ($t | irq_over) then .skip = true
+				elif (.skip | not) and ($t | our_frame_line) then .hit = true
+				else . end) | .hit)
 			 or (.kind == "kmemleak" and
-			     any($lines[.first_line - 1:.last_line][];
-				 test("^\\s*0xffffffffa[0-9a-f]+$"))));
+			     any($text[]; test("^\\s*0xffffffffa[0-9a-f]+$"))));
 
 # record(log; reports; vmerr; splatscan status; KTAP parser results, one
 # per asked scenario; meta): the records, one per asked scenario.

@@ -134,6 +134,8 @@ fi
 log map_vs_map "/harness: END/r $fixtures/warning-core-title-our-frames.txt"
 fails "a core-titled report with our frames fails a stress run" \
 		"report in our code: WARNING in iommu_group_mutex_assert" stress
+log map_vs_map "/harness: END/r $fixtures/kcsan-timer-over-our-code.txt"
+passes "a timer race that interrupted our code is the core's, not ours" stress
 log map_vs_map "/harness: END/r $fixtures/bug-listed-core-finding.txt"
 passes "a listed core finding with our frames is a finding" stress
 if jq -e '.[0].findings | length == 1' "$tmp/a listed core finding with our frames is a finding/t.json" >/dev/null 2>&1; then
