@@ -85,10 +85,13 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 	if (atomic) {
 		fi_count(client, FI_ATOMIC_ATTACH);
 		fi_warn(dev, "attach_dev in atomic context\n");
-	} else if (READ_ONCE(fi_knobs.attach_may_sleep)) {
-		/* A real driver allocates and waits for the hardware here. */
-		might_sleep();
 	}
+	/*
+	 * A real driver allocates (GFP_KERNEL) and takes mutexes here: in any
+	 * context the core calls attach_dev from, say what VT-d would.
+	 */
+	if (READ_ONCE(fi_knobs.attach_may_sleep))
+		might_sleep();
 	if (atomic_inc_return(&client->in_attach) > 1) {
 		fi_count(client, FI_OVERLAPPING_ATTACH);
 		fi_warn(dev, "two attach_dev calls at once\n");

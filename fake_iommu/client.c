@@ -44,7 +44,7 @@ void fi_count(struct fi_client *client, enum fi_counter c)
 }
 
 static struct device *fi_client_add(bool deferred, const char *driver_override,
-				     bool by_user)
+				    bool by_user)
 {
 	struct fi_client *client;
 	struct platform_device *pdev;

@@ -28,6 +28,9 @@ static int fi_map_pages(struct iommu_domain *domain, unsigned long iova,
 	size_t i;
 	void *old;
 
+	/* dev->driver is read racily: a count, not a lock-protected state. */
+	if (dev && (domain->type & __IOMMU_DOMAIN_DMA_API) && !READ_ONCE(dev->driver))
+		fi_count(fd->owner, FI_MAP_UNBOUND);
 	if (!atomic_read(&fd->users)) {
 		fi_count(fd->owner, FI_MAP_INTO_DETACHED);
 		if (dev)
@@ -47,7 +50,8 @@ static int fi_map_pages(struct iommu_domain *domain, unsigned long iova,
 		if (old) {
 			fi_count(fd->owner, FI_MAP_OVER_MAPPED);
 			if (dev)
-				fi_warn(dev, "map over a live mapping at %#lx\n", idx << PAGE_SHIFT);
+				fi_warn(dev, "map over a live mapping at %#lx\n",
+					idx << PAGE_SHIFT);
 		}
 		fi_count(fd->owner, FI_MAPPED_PAGES);
 	}

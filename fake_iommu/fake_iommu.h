@@ -21,11 +21,17 @@ enum fi_counter {
 	FI_STALE_ATTACH,
 	FI_REPEAT_ATTACH,
 	FI_ATOMIC_ATTACH,
-	FI_MAP_INTO_DETACHED,
 	FI_UNMAP_UNMAPPED,
 	FI_MAP_OVER_MAPPED,
 	FI_INCONSISTENT,
-	/* Plain accounting. */
+	/*
+	 * Plain accounting. A DMA-API map into a domain no device is attached
+	 * to is what the harness itself does while it has moved the device
+	 * (not a core bug); one on a client with no driver bound is something
+	 * no bound DMA-API driver can do (scenario class api-misuse only).
+	 */
+	FI_MAP_INTO_DETACHED,
+	FI_MAP_UNBOUND,
 	FI_ATTACH,
 	FI_DEFERRED_ATTACH,
 	FI_ATTACH_FAILED,

@@ -145,7 +145,7 @@ int hr_bench(struct hr_run *run)
 	}
 	if (run->nsamples >= run->max_samples)
 		return 0;
-	dev = fake_iommu_client_add(true, NULL);
+	dev = hr_client_add(run);
 	if (IS_ERR(dev)) {
 		run->setup_failures++;
 		return PTR_ERR(dev);

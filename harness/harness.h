@@ -30,19 +30,37 @@ enum hr_other {
 	HR_OTHER_OWNER,		/* claim and release DMA ownership */
 };
 
+/* Where the client's driver makes its first map. */
+enum hr_first {
+	HR_FIRST_THREADS,	/* from harness threads, after probe, at once */
+	HR_FIRST_PROBE,		/* in its probe */
+	HR_FIRST_OPEN,		/* after probe, under a mutex of its own (open()) */
+	HR_FIRST_WORK,		/* from work its probe queued */
+};
+
+/*
+ * What a scenario is evidence of: what correct drivers do, a driver
+ * breaking the "first map single-threaded in probe" expectation, or what
+ * no bound DMA-API driver can do (a negative control at most).
+ */
+enum hr_class { HR_LEGAL, HR_DRIVER_BUG, HR_API_MISUSE };
+
+extern const char * const hr_class_names[];
+
 struct hr_run;
 
 struct hr_scenario {
 	const char *name;
 	const char *what;
+	enum hr_class class;
 	const struct hr_param *params;
 	/* Runs every round; NULL means hr_round() with the table's settings. */
 	int (*run)(struct hr_run *run);
 	enum hr_other other;
-	bool in_probe;		/* first map from a driver's probe */
+	enum hr_first first;
+	bool unbound;		/* no driver bound to the client (api-misuse) */
 	bool under_lock;	/* first map holding fake_iommu's driver lock */
 	bool in_turn;		/* mappers, then the other party: no collision */
-	bool inject;		/* attach failures injected, then retries */
 };
 
 /* One run of a scenario: its parameters, state and tallies. */
@@ -76,10 +94,12 @@ int hr_parse(const char *line, struct hr_run *run, char *why, size_t whylen);
 void hr_describe(struct seq_buf *s);
 int hr_round(struct hr_run *run);
 int hr_bench(struct hr_run *run);
+int hr_steady_round(struct hr_run *run);
 void hr_report(struct hr_run *run, struct seq_buf *s, int status);
 void hr_report_params(struct hr_run *run, struct seq_buf *s);
-int hr_probe_driver_register(void);
-void hr_probe_driver_unregister(void);
+int hr_client_driver_register(void);
+void hr_client_driver_unregister(void);
+struct device *hr_client_add(struct hr_run *run);
 
 static inline bool hr_should_stop(const struct hr_run *run)
 {

@@ -241,7 +241,7 @@ static int __init hr_init(void)
 {
 	int ret;
 
-	ret = hr_probe_driver_register();
+	ret = hr_client_driver_register();
 	if (ret)
 		return ret;
 	hr_dir = debugfs_create_dir("harness", NULL);
@@ -265,7 +265,7 @@ static void __exit hr_exit(void)
 	hr_runner = NULL;
 	mutex_unlock(&hr_lock);
 	hr_reap(t);
-	hr_probe_driver_unregister();
+	hr_client_driver_unregister();
 }
 
 module_init(hr_init);

@@ -128,7 +128,8 @@ void hr_describe(struct seq_buf *s)
 	unsigned int i, c;
 
 	for (i = 0; i < hr_nr_scenarios; i++) {
-		seq_buf_printf(s, "%s: %s\n", hr_scenarios[i].name, hr_scenarios[i].what);
+		seq_buf_printf(s, "%s [%s]: %s\n", hr_scenarios[i].name,
+			       hr_class_names[hr_scenarios[i].class], hr_scenarios[i].what);
 		for (p = hr_scenarios[i].params; p->name; p++) {
 			if (!p->choices) {
 				seq_buf_printf(s, "  %s=%u (%u..%u)\n", p->name, p->def,

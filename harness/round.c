@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * One round: a fresh deferred client, mapping parties and at most one other
- * party started together behind a barrier so they collide, then quiesce,
- * unmap, check the fake hardware against the core, and remove the client.
- * Every collision scenario is this mechanism with different settings.
+ * One round: a fresh deferred client bound to the harness's own platform
+ * driver (as kernel/dma/map_benchmark.c binds its device, so the core
+ * accounts the DMA-API use of a bound driver), its first map where the
+ * scenario puts it — in probe, in work probe queued, under a mutex of the
+ * driver's after probe, or from parties started together behind a barrier
+ * with at most one other party so they collide — then quiesce, unmap,
+ * check the fake hardware against the core, and remove the client.
+ * Every scenario but fault and bench is this mechanism with other settings.
  */
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
@@ -15,6 +19,7 @@
 #include <linux/timer.h>
 #include <linux/version.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "harness.h"
 
@@ -42,6 +47,7 @@ struct hr_party {
 struct hr_round {
 	struct hr_run *run;
 	struct device *dev;
+	struct work_struct first_work;	/* HR_FIRST_WORK: queued by probe */
 	struct iommu_domain *unmanaged;
 	unsigned int nparties;
 	unsigned int started;
@@ -55,7 +61,9 @@ struct hr_round {
 
 /* The round a client's probe belongs to: one scenario runs at a time. */
 static struct hr_round *hr_probe_round;
-static const char hr_probe_driver_name[] = "harness_first_map";
+static const char hr_client_driver_name[] = "harness_client";
+/* The client driver's own lock, as RTNL is around a NIC's ndo_open(). */
+static DEFINE_MUTEX(hr_open_lock);
 
 static void hr_map(struct hr_party *p)
 {
@@ -72,7 +80,7 @@ static void hr_timer_map(struct timer_list *t)
 	complete(&p->timer_done);
 }
 
-/* The first map, in the context the scenario asks for. */
+/* A map (the first, but for steady_atomic_map) in the context asked for. */
 static void hr_first_map(struct hr_party *p)
 {
 	switch (p->ctx) {
@@ -115,7 +123,12 @@ static void hr_hold(struct hr_round *rc)
 		rc->run->check_failures++;
 }
 
-/* The other party: move the device away from its default domain and back. */
+/*
+ * The other party: move the device away from its default domain and back,
+ * or claim DMA ownership the way VFIO and iommufd do (the device API).
+ * With a DMA-API driver bound the claim must be refused (-EPERM): that is
+ * the core's rule, checked, not a race.
+ */
 static int hr_other(struct hr_round *rc)
 {
 	struct iommu_group *group;
@@ -125,11 +138,13 @@ static int hr_other(struct hr_round *rc)
 	if (!group)
 		return -ENODEV;
 	if (rc->run->sc->other == HR_OTHER_OWNER) {
-		ret = iommu_group_claim_dma_owner(group, rc);
+		ret = iommu_device_claim_dma_owner(rc->dev, rc);
 		if (!ret) {
 			hr_hold(rc);
-			iommu_group_release_dma_owner(group);
+			iommu_device_release_dma_owner(rc->dev);
 		}
+		if (!rc->run->sc->unbound)
+			ret = ret == -EPERM ? 0 : -EINVAL;
 	} else if (!hr_get(rc->run, "path")) {
 		ret = iommu_attach_device(rc->unmanaged, rc->dev);
 		if (!ret) {
@@ -170,7 +185,14 @@ static int hr_party_fn(void *data)
 	return 0;
 }
 
-static int hr_probe_first_map(struct platform_device *pdev)
+static void hr_first_work(struct work_struct *work)
+{
+	struct hr_round *rc = container_of(work, struct hr_round, first_work);
+
+	hr_first_map(&rc->party[0]);
+}
+
+static int hr_client_probe(struct platform_device *pdev)
 {
 	struct hr_round *rc = READ_ONCE(hr_probe_round);
 
@@ -181,23 +203,49 @@ static int hr_probe_first_map(struct platform_device *pdev)
 	if (!rc || rc->dev)
 		return 0;
 	rc->dev = &pdev->dev;
-	hr_first_map(&rc->party[0]);
+	if (rc->run->sc->first == HR_FIRST_PROBE) {
+		hr_first_map(&rc->party[0]);
+	} else if (rc->run->sc->first == HR_FIRST_WORK) {
+		INIT_WORK(&rc->first_work, hr_first_work);
+		schedule_work(&rc->first_work);
+	}
 	return 0;
 }
 
-static struct platform_driver hr_probe_driver = {
-	.probe = hr_probe_first_map,
-	.driver.name = hr_probe_driver_name,
+static struct platform_driver hr_client_driver = {
+	.probe = hr_client_probe,
+	.driver.name = hr_client_driver_name,
 };
 
-int hr_probe_driver_register(void)
+int hr_client_driver_register(void)
 {
-	return platform_driver_register(&hr_probe_driver);
+	return platform_driver_register(&hr_client_driver);
 }
 
-void hr_probe_driver_unregister(void)
+void hr_client_driver_unregister(void)
 {
-	platform_driver_unregister(&hr_probe_driver);
+	platform_driver_unregister(&hr_client_driver);
+}
+
+/**
+ * hr_client_add - a deferred client for one round, bound to the harness's
+ * client driver unless the scenario is api-misuse by being unbound
+ * @run: the run the round belongs to (bench and fault rounds too)
+ *
+ * Return: the device, or an ERR_PTR.
+ */
+struct device *hr_client_add(struct hr_run *run)
+{
+	struct device *dev;
+
+	if (run->sc->unbound)
+		return fake_iommu_client_add(true, NULL);
+	dev = fake_iommu_client_add(true, hr_client_driver_name);
+	if (!IS_ERR(dev) && !READ_ONCE(dev->driver)) {
+		fake_iommu_client_remove(dev);
+		return ERR_PTR(-ENXIO);
+	}
+	return dev;
 }
 
 /* Start every party behind the barrier, let them go together, join. */
@@ -290,17 +338,20 @@ int hr_round(struct hr_run *run)
 	}
 	rc->nparties = mappers;
 
-	if (sc->in_probe) {
-		/* The client's own driver makes the first map, in its probe. */
-		WRITE_ONCE(hr_probe_round, rc);
-		rc->dev = fake_iommu_client_add(true, hr_probe_driver_name);
-	} else {
-		rc->dev = fake_iommu_client_add(true, NULL);
-	}
+	/* The client's driver probes it; probe may make the first map. */
+	WRITE_ONCE(hr_probe_round, rc);
+	rc->dev = hr_client_add(run);
 	if (IS_ERR(rc->dev)) {
 		ret = PTR_ERR(rc->dev);
 		run->setup_failures++;
 		goto out_free;
+	}
+	if (sc->first == HR_FIRST_WORK)
+		flush_work(&rc->first_work);
+	if (sc->first == HR_FIRST_OPEN) {
+		mutex_lock(&hr_open_lock);
+		hr_first_map(&rc->party[0]);
+		mutex_unlock(&hr_open_lock);
 	}
 	if (sc->other != HR_OTHER_NONE) {
 		rc->party[mappers].rc = rc;
@@ -320,14 +371,18 @@ int hr_round(struct hr_run *run)
 		for (i = 0; i < mappers; i++)
 			hr_first_map(&rc->party[i]);
 		rc->party[mappers].err = hr_other(rc);
-	} else if (!sc->in_probe) {
+	} else if (sc->first == HR_FIRST_THREADS) {
 		hr_collide(rc);
+	} else if (sc->other != HR_OTHER_NONE) {
+		rc->party[mappers].err = hr_other(rc);
 	}
 	if (sc->other != HR_OTHER_NONE) {
 		if (rc->party[mappers].err)
 			run->other_failed++;
 		else
 			run->other_ok++;
+		if (sc->other == HR_OTHER_OWNER && !sc->unbound && rc->party[mappers].err)
+			run->error = "DMA ownership was granted while a DMA-API driver was bound";
 	}
 	for (i = 0; i < mappers; i++)
 		hr_settle(rc, &rc->party[i]);
@@ -342,6 +397,57 @@ out_free:
 	WRITE_ONCE(hr_probe_round, NULL);
 	for (i = 0; i < mappers; i++)
 		kfree(rc->party[i].buf);
+	kfree(rc);
+	return ret;
+}
+
+/*
+ * steady_atomic_map: the client's driver attaches its device by a first
+ * map in probe, then maps and unmaps `maps` times from softirq (a timer)
+ * and with a spinlock held, alternately, as a NIC's transmit path does. In
+ * a kdump kernel every one of these maps passes iommu_deferred_attach().
+ */
+int hr_steady_round(struct hr_run *run)
+{
+	u32 i, maps = hr_get(run, "maps");
+	struct hr_party *p;
+	struct hr_round *rc;
+	int ret = 0;
+
+	rc = kzalloc(sizeof(*rc), GFP_KERNEL);
+	if (!rc)
+		return -ENOMEM;
+	rc->run = run;
+	p = &rc->party[0];
+	p->rc = rc;
+	p->mapper = true;
+	p->ctx = HR_CTX_THREAD;
+	spin_lock_init(&p->lock);
+	p->buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!p->buf) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	WRITE_ONCE(hr_probe_round, rc);
+	rc->dev = hr_client_add(run);
+	if (IS_ERR(rc->dev)) {
+		ret = PTR_ERR(rc->dev);
+		run->setup_failures++;
+		goto out_free;
+	}
+	hr_settle(rc, p);
+	for (i = 0; i < maps && !hr_should_stop(run); i++) {
+		p->ctx = i % 2 ? HR_CTX_TIMER : HR_CTX_SPINLOCK;
+		p->mapped = false;
+		hr_first_map(p);
+		hr_settle(rc, p);
+	}
+	if (fake_iommu_check(rc->dev, true))
+		run->check_failures++;
+	fake_iommu_client_remove(rc->dev);
+out_free:
+	WRITE_ONCE(hr_probe_round, NULL);
+	kfree(p->buf);
 	kfree(rc);
 	return ret;
 }

@@ -25,6 +25,7 @@ static const char * const hr_bench_paths[] = { "attached", "first", NULL };
 static const struct hr_param hr_p_probe[] = {
 	HR_ROUNDS(20), HR_TIMEOUT, HR_DELAY, { }
 };
+
 /* One mapper by default: with the other party, one per vCPU of the VM. */
 static const struct hr_param hr_p_attach[] = {
 	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(1), HR_DELAY, HR_HOLD,
@@ -46,6 +47,10 @@ static const struct hr_param hr_p_atomic[] = {
 static const struct hr_param hr_p_lock[] = {
 	HR_ROUNDS(20), HR_TIMEOUT, HR_THREADS(1), HR_DELAY,
 	{ "path", 0, 0, 1, hr_paths }, { }
+};
+
+static const struct hr_param hr_p_steady[] = {
+	HR_ROUNDS(5), HR_TIMEOUT, { "maps", 200, 1, 100000 }, { }
 };
 
 static const struct hr_param hr_p_fault[] = {
@@ -74,7 +79,7 @@ static int hr_fault_round(struct hr_run *run)
 	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	dev = fake_iommu_client_add(true, NULL);
+	dev = hr_client_add(run);
 	if (IS_ERR(dev)) {
 		kfree(buf);
 		run->setup_failures++;
@@ -104,33 +109,78 @@ static int hr_fault_round(struct hr_run *run)
 	return ret;
 }
 
+const char * const hr_class_names[] = {
+	[HR_LEGAL] = "legal",
+	[HR_DRIVER_BUG] = "driver-bug",
+	[HR_API_MISUSE] = "api-misuse",
+};
+
 const struct hr_scenario hr_scenarios[] = {
 	{
 		.name = "probe_first_map",
-		.what = "the legal pattern: first map inside the client driver's probe",
+		.what = "first map in the client driver's probe (the expected pattern)",
+		.class = HR_LEGAL,
 		.params = hr_p_probe,
-		.in_probe = true,
+		.first = HR_FIRST_PROBE,
+	}, {
+		.name = "open_first_map",
+		.what = "first map after probe under the driver's own mutex (ndo_open under RTNL)",
+		.class = HR_LEGAL,
+		.params = hr_p_probe,
+		.first = HR_FIRST_OPEN,
+	}, {
+		.name = "async_first_map",
+		.what = "first map from work the driver's probe queued",
+		.class = HR_LEGAL,
+		.params = hr_p_probe,
+		.first = HR_FIRST_WORK,
+	}, {
+		.name = "steady_atomic_map",
+		.what = "attached in probe, then maps from softirq and under a spinlock (NIC xmit)",
+		.class = HR_LEGAL,
+		.params = hr_p_steady,
+		.run = hr_steady_round,
+		.first = HR_FIRST_PROBE,
+	}, {
+		.name = "map_vs_owner",
+		.what = "first map in probe, then a DMA-ownership claim that must fail: -EPERM",
+		.class = HR_LEGAL,
+		.params = hr_p_probe,
+		.first = HR_FIRST_PROBE,
+		.other = HR_OTHER_OWNER,
+	}, {
+		.name = "fault_first_map",
+		.what = "first maps after probe, one at a time, failures injected, then a retry",
+		.class = HR_LEGAL,
+		.params = hr_p_fault,
+		.run = hr_fault_round,
+	}, {
+		.name = "map_vs_map",
+		.what = "two first maps at once from one driver outside probe",
+		.class = HR_DRIVER_BUG,
+		.params = hr_p_race,
 	}, {
 		.name = "map_vs_attach",
-		.what = "first maps racing a move to an UNMANAGED domain and back",
+		.what = "the driver moves its device to UNMANAGED and back during its first map",
+		.class = HR_DRIVER_BUG,
 		.params = hr_p_attach,
 		.other = HR_OTHER_ATTACH,
 	}, {
-		.name = "map_vs_map",
-		.what = "first maps racing each other into the deferred attach",
-		.params = hr_p_race,
-	}, {
-		.name = "map_vs_owner",
-		.what = "first maps racing iommu_group_claim/release_dma_owner()",
-		.params = hr_p_owner,
-		.other = HR_OTHER_OWNER,
-	}, {
 		.name = "atomic_first_map",
-		.what = "first map with a spinlock held or from a timer (softirq)",
+		.what = "first map outside probe, with a spinlock held or from a timer (softirq)",
+		.class = HR_DRIVER_BUG,
 		.params = hr_p_atomic,
 	}, {
+		.name = "owner_misuse",
+		.what = "maps with no driver bound racing an ownership claim (negative control)",
+		.class = HR_API_MISUSE,
+		.params = hr_p_owner,
+		.other = HR_OTHER_OWNER,
+		.unbound = true,
+	}, {
 		.name = "lock_order",
-		.what = "first map holding the driver lock attach_dev takes elsewhere",
+		.what = "first map holding fake_iommu's private lock (negative control)",
+		.class = HR_API_MISUSE,
 		.params = hr_p_lock,
 		.other = HR_OTHER_ATTACH,
 		.under_lock = true,
@@ -140,14 +190,9 @@ const struct hr_scenario hr_scenarios[] = {
 		 */
 		.in_turn = true,
 	}, {
-		.name = "fault_first_map",
-		.what = "first maps with attach failures injected, then a retry",
-		.params = hr_p_fault,
-		.run = hr_fault_round,
-		.inject = true,
-	}, {
 		.name = "bench",
 		.what = "map/unmap ns per op on attached devices or first maps",
+		.class = HR_LEGAL,
 		.params = hr_p_bench,
 		.run = hr_bench,
 	},

@@ -40,6 +40,11 @@ def invalid:
 		 else
 			(if .ktap.parser != "ok" then "KTAP parser \(.ktap.parser)" else empty end),
 			(if .ktap.result != "ok" then "KTAP \(.ktap.result // "result missing"): \(.ktap.reason // "no reason given")" else empty end),
+			(if .class == null then "scenario class not reported" else empty end),
+			# A correct driver is bound; only api-misuse maps without one.
+			(if (.class == "legal" or .class == "driver-bug") and (.counts.map_unbound // 0) > 0
+			 then "\(.counts.map_unbound) pages mapped on a client with no driver bound, in a \(.class) scenario"
+			 else empty end),
 			(if .rounds.requested == null or .rounds.run == null then "rounds not reported"
 			 elif .rounds.run < .rounds.requested then "ran \(.rounds.run) of \(.rounds.requested) rounds"
 			 else empty end)
@@ -89,7 +94,7 @@ def judge($cells; $records; $expected; $findings; $run_id):
 			else
 				(if ("|" + $e.want + "|") | contains("|" + $v + "|") | not
 				 then ["got \($v), expected \($e.want) because \($e.why)"] else [] end)
-				+ cond_failures($e.conds; $r.detectors)
+				+ cond_failures($e.conds; $r.detectors + $r.counts)
 			end
 		   else
 			[$r.reports[] | select(.ours_title or (.ours_stack and (known($findings) | not)))

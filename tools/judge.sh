@@ -46,10 +46,11 @@ jq -r '
 		+ ([.failures[] | "<br>\(.)"] | join(""));
 	(reduce (.[] | col) as $c ([]; if index([$c]) then . else . + [$c] end)) as $cols
 	| (reduce .[].scenario as $s ([]; if index([$s]) then . else . + [$s] end)) as $scs
+	| (map({(.scenario): (.class // "?")}) | add) as $class
 	| (map({(.scenario + "\u0000" + col): cell}) | add) as $cells
 	| "| scenario | " + ($cols | join(" | ")) + " |",
 	  "|---|" + ($cols | map("---|") | join("")),
-	  ($scs[] as $s | "| \($s) | " + ([$cols[] | $cells[$s + "\u0000" + .] // ""] | join(" | ")) + " |"),
+	  ($scs[] as $s | "| \($s) (\($class[$s])) | " + ([$cols[] | $cells[$s + "\u0000" + .] // ""] | join(" | ")) + " |"),
 	  "",
 	  "Verdicts: error > splat (a kernel report other than the core lock assertion) > race (a fake_iommu race detector) > unlocked (attach without group->mutex only) > clean. **bold**: the cell failed (tools/judge.jq says why)."
 ' "$results/$name.json" >"$results/$name.md"

@@ -100,6 +100,7 @@ def record($log; $reports; $vmerr; $splat; $parsers; $meta):
 		# the same line asked again in one boot (bench repetitions)
 		nth: ([$asked_lines[0:$k][] | select(. == $asked)] | length),
 		scenario: ($asked | split(" ")[0]),
+		class: $d.class,
 		guest: $boot,
 		ran: ($asked != "" and $b != null and ($b[0] == m_scenario + $asked)),
 		ktap: {present: ($kt | length > 0),

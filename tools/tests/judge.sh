@@ -109,6 +109,10 @@ fails "lockdep's non-static key message is a report: a clean cell fails" "got sp
 log probe_first_map
 VMERR="guest hung: killed after 300s; console log x" \
 	fails "a hung guest fails, named as such" "guest hang: guest hung: killed after 300s" expected
+log probe_first_map 's/^# count map_unbound: 0/# count map_unbound: 20/'
+fails "a legal scenario mapping on a client with no driver bound fails" "20 pages mapped on a client with no driver bound" expected
+log probe_first_map '/^# class:/d'
+fails "a scenario that does not say its class fails" "scenario class not reported" expected
 log probe_first_map '/^@@lockcheck: scenario/,$d'
 fails "a scenario that never started fails" "the scenario never started" expected
 # A column that ran one of two scenarios: the judge knows both were promised.
