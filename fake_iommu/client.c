@@ -190,6 +190,30 @@ int fi_clients_add_user(unsigned int n)
 	return 0;
 }
 
+/*
+ * Remove every client added at load or through debugfs that no driver is
+ * bound to (the others belong to someone); so rmmod can drop the module.
+ */
+void fi_clients_remove_user(void)
+{
+	struct fi_client *client, *found;
+
+	do {
+		found = NULL;
+		mutex_lock(&fi_clients_lock);
+		list_for_each_entry(client, &fi_clients, node) {
+			if (client->by_user && client->ready && !client->pdev->dev.driver) {
+				found = client;
+				list_del(&client->node);
+				break;
+			}
+		}
+		mutex_unlock(&fi_clients_lock);
+		if (found)
+			fi_client_destroy(found);
+	} while (found);
+}
+
 void fi_clients_remove_all(void)
 {
 	struct fi_client *client;

@@ -97,6 +97,7 @@ unsigned long fi_domain_pages(struct iommu_domain *domain);
 int fi_clients_add_user(unsigned int n);
 void fi_client_destroy(struct fi_client *client);
 void fi_clients_remove_all(void);
+void fi_clients_remove_user(void);
 int fi_group_mutex_probe(struct device *dev);
 bool fi_group_mutex_held(struct device *dev);
 int fi_debugfs_init(void);

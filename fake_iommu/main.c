@@ -28,19 +28,11 @@ static struct iommu_device *fi_probe_device(struct device *dev)
 		return ERR_PTR(-ENODEV);
 	dev_iommu_priv_set(dev, client);
 	/*
-	 * The core pins ops->owner once per probed device; this module's
-	 * clients would then keep rmmod from ever running the exit path that
-	 * removes them. Give the reference back while the device is probed;
-	 * release_device (called whenever probe_device succeeded) retakes it
-	 * for the core to drop. Every client is gone before the module is.
+	 * The core pins this module once per probed device, as for any
+	 * modular IOMMU driver: rmmod works once every client is removed
+	 * (the harness removes its own; "all" to remove_client the rest).
 	 */
-	module_put(THIS_MODULE);
 	return &fi_iommu;
-}
-
-static void fi_release_device(struct device *dev)
-{
-	__module_get(THIS_MODULE);
 }
 
 static bool fi_is_attach_deferred(struct device *dev)
@@ -72,7 +64,6 @@ static struct iommu_domain fi_blocked_domain = {
 const struct iommu_ops fi_ops = {
 	.owner = THIS_MODULE,
 	.probe_device = fi_probe_device,
-	.release_device = fi_release_device,
 	.device_group = generic_device_group,
 	.domain_alloc_paging = fi_domain_alloc_paging,
 	.is_attach_deferred = fi_is_attach_deferred,

@@ -87,5 +87,6 @@ up() {
 }
 down() {
 	rmmod harness || { fail unload "harness did not unload"; return 1; }
+	wr $FI/remove_client all || { fail unload "fake_iommu's clients were not removed"; return 1; }
 	rmmod fake_iommu || { fail unload "fake_iommu did not unload"; return 1; }
 }

