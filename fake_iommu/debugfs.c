@@ -244,14 +244,15 @@ int fake_iommu_check(struct device *dev, bool expect_unmapped)
 			bool stale = hw && hw->type == IOMMU_DOMAIN_DMA;
 
 			fi_count(client, stale ? FI_STALE_ATTACH : FI_INCONSISTENT);
-			dev_warn(cdev, "fake_iommu: check: hardware has %s domain, core has %s%s\n",
-				 fi_domain_kind(hw), fi_domain_kind(core),
-				 stale ? " (stale attach)" : "");
+			/* Called while mappers may run: print only when asked to. */
+			fi_warn(cdev, "check: hardware has %s domain, core has %s%s\n",
+				fi_domain_kind(hw), fi_domain_kind(core),
+				stale ? " (stale attach)" : "");
 			bad++;
 		}
 		if (expect_unmapped && pages) {
 			fi_count(client, FI_INCONSISTENT);
-			dev_warn(cdev, "fake_iommu: check: %lu page(s) still mapped\n", pages);
+			fi_warn(cdev, "check: %lu page(s) still mapped\n", pages);
 			bad++;
 		}
 	}

@@ -8,7 +8,10 @@ def m_scenario: "@@lockcheck: scenario ";
 def ours_function: "^(fi_|hr_|fake_iommu|harness_|debugfs_fuzz)";
 def our_modules: ["fake_iommu", "harness"];
 
-def log_lines($log): $log | split("\n") | map(sub("\r$"; ""));
+# Kernel messages and the guest's echo share the serial console, so a
+# marker may follow kernel text on its line: start the line at the marker.
+def log_lines($log): $log | split("\n")
+	| map(sub("\r$"; "") | if test(".@@lockcheck: ") then "@@lockcheck: " + (split("@@lockcheck: ")[1:] | join("@@lockcheck: ")) else . end);
 
 # 1-based numbers of the lines where each scenario's block starts.
 def scenario_starts($lines):
@@ -29,8 +32,9 @@ def block($lines; $starts; $k):
 def ktap_lines($b):
 	if $b == null then []
 	else
-		($b | index(["@@lockcheck: results begin"])) as $i
-		| ($b | index(["@@lockcheck: results end"])) as $j
+		# kernel text may also follow a marker on its line
+		([$b | to_entries[] | select(.value | startswith("@@lockcheck: results begin")) | .key] | first) as $i
+		| ([$b | to_entries[] | select(.value | startswith("@@lockcheck: results end")) | .key] | first) as $j
 		| if $i == null or $j == null or $j < $i then [] else $b[$i + 1:$j] end
 	end;
 
@@ -102,7 +106,7 @@ def record($log; $reports; $vmerr; $splat; $parsers; $meta):
 		scenario: ($asked | split(" ")[0]),
 		class: $d.class,
 		guest: $boot,
-		ran: ($asked != "" and $b != null and ($b[0] == m_scenario + $asked)),
+		ran: ($asked != "" and $b != null and ($b[0] | startswith(m_scenario + $asked))),
 		ktap: {present: ($kt | length > 0),
 		       result: (if $res == null then null
 				elif ($res | startswith("not ok")) then "not ok"

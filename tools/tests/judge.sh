@@ -113,6 +113,10 @@ log probe_first_map 's/^# count map_unbound: 0/# count map_unbound: 20/'
 fails "a legal scenario mapping on a client with no driver bound fails" "20 pages mapped on a client with no driver bound" expected
 log probe_first_map '/^# class:/d'
 fails "a scenario that does not say its class fails" "scenario class not reported" expected
+# The real interleaving of a serial console: kernel text before and after
+# a marker on one line.
+log probe_first_map 's/^@@lockcheck: scenario \(.*\)$/[    1.772606] platform fake_iommu_client.0: Adding@@lockcheck: scenario \1[    1.77] to iommu group 0/; s/^@@lockcheck: results begin$/[    1.9] harness: x@@lockcheck: results begin/'
+passes "markers that share a line with kernel text are still found" expected
 log probe_first_map '/^@@lockcheck: scenario/,$d'
 fails "a scenario that never started fails" "the scenario never started" expected
 # A column that ran one of two scenarios: the judge knows both were promised.
