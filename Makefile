@@ -19,7 +19,9 @@ KDUMP ?= 1
 VM_TIMEOUT ?= 300
 export KVER KSRC VARIANT PATCHES FLAVOUR CACHE KDUMP VM_TIMEOUT SCENARIOS RESULTS
 # One id for everything this make runs: the judge refuses records of others.
-LC_RUN_ID ?= $(shell date +%s)-$(shell echo $$$$)
+ifndef LC_RUN_ID
+LC_RUN_ID := $(shell date +%s)-$(shell echo $$$$)
+endif
 export LC_RUN_ID
 
 ifneq ($(KSRC),)
@@ -72,7 +74,7 @@ check: tools
 	@sh tools/tests/count-reports.sh results/*/*_*.log
 
 shell: tools
-	@eval "$$(sh tools/guest.sh $(firstword $(COLUMNS)))" && sh tools/vm.sh $$kout $$initrd - -
+	@genv=$$(sh tools/guest.sh $(firstword $(COLUMNS))) && eval "$$genv" && sh tools/vm.sh $$kout $$initrd - -
 
 # For a test VM of your own: build against its kernel's build tree.
 modules:

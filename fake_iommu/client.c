@@ -66,6 +66,9 @@ static struct device *fi_client_add(bool deferred, const char *driver_override,
 		goto err_ida;
 	}
 	client->pdev = pdev;
+	/* Before device_add(): a driver bound there maps from probe on. */
+	pdev->platform_dma_mask = DMA_BIT_MASK(64);
+	pdev->dev.coherent_dma_mask = DMA_BIT_MASK(64);
 	if (driver_override) {
 		ret = device_set_driver_override(&pdev->dev, driver_override);
 		if (ret)
@@ -85,9 +88,6 @@ static struct device *fi_client_add(bool deferred, const char *driver_override,
 		ret = -ENODEV;
 		goto err_del;
 	}
-	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
-	if (ret)
-		goto err_del;
 	ret = fi_group_mutex_probe(&pdev->dev);
 	if (ret)
 		goto err_del;

@@ -45,8 +45,15 @@ static int hr_bench_loop(void *data)
 		return 0;
 	}
 	wait_for_completion(t->start);
-	for (i = 0; i < iters && !hr_should_stop(t->run); i += HR_BATCH) {
-		u64 t0 = ktime_get_ns();
+	for (i = 0; i < iters; i += HR_BATCH) {
+		u64 t0;
+
+		/* Stopped short: the repetition does not count as done. */
+		if (hr_should_stop(t->run)) {
+			t->err = -ETIMEDOUT;
+			break;
+		}
+		t0 = ktime_get_ns();
 
 		for (j = 0; j < HR_BATCH; j++) {
 			dma_addr_t dma = dma_map_single(t->dev, buf, PAGE_SIZE,

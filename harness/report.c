@@ -51,6 +51,8 @@ void hr_report(struct hr_run *run, struct seq_buf *s, int status)
 
 	if (!why && atomic_read(&hr_abort))
 		why = "aborted";
+	if (!why && status == -ETIMEDOUT)
+		why = "timed out inside a round";
 	if (!why && status)
 		why = "a round failed to set up";
 	if (!why && (run->bad_translations || run->setup_failures))

@@ -207,13 +207,24 @@ static int hr_client_probe(struct platform_device *pdev)
 		hr_first_map(&rc->party[0]);
 	} else if (rc->run->sc->first == HR_FIRST_WORK) {
 		INIT_WORK(&rc->first_work, hr_first_work);
+		platform_set_drvdata(pdev, rc);
 		schedule_work(&rc->first_work);
 	}
 	return 0;
 }
 
+/* Work probe queued ends before the device goes, on every path. */
+static void hr_client_remove(struct platform_device *pdev)
+{
+	struct hr_round *rc = platform_get_drvdata(pdev);
+
+	if (rc)
+		flush_work(&rc->first_work);
+}
+
 static struct platform_driver hr_client_driver = {
 	.probe = hr_client_probe,
+	.remove = hr_client_remove,
 	.driver.name = hr_client_driver_name,
 };
 
@@ -436,7 +447,12 @@ int hr_steady_round(struct hr_run *run)
 		goto out_free;
 	}
 	hr_settle(rc, p);
-	for (i = 0; i < maps && !hr_should_stop(run); i++) {
+	for (i = 0; i < maps; i++) {
+		/* A round cut short is not a round: the run reports it not ok. */
+		if (hr_should_stop(run)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
 		p->ctx = i % 2 ? HR_CTX_TIMER : HR_CTX_SPINLOCK;
 		p->mapped = false;
 		hr_first_map(p);

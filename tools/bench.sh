@@ -51,7 +51,8 @@ for col in "$@"; do
 	tree=$("$here/fetch-source.sh" "$kver")
 	kdir=$(env -u PATCHES -u KSRC KVER="$kver" VARIANT="$variant" "$here/kernel.sh")
 	[ -x "$kdir/dma_map_benchmark" ] || build_dmabench "$tree" "$kdir/dma_map_benchmark"
-	eval "$("$here/guest.sh" "$col" initramfs-bench.cpio.gz "$kdir/dma_map_benchmark")"
+	genv=$("$here/guest.sh" "$col" initramfs-bench.cpio.gz "$kdir/dma_map_benchmark")
+	eval "$genv"
 	release=$(cat "$kout/kernelrelease")
 	for kdump in 1 0; do
 		[ "$kdump" = 1 ] && bootmode=elfcorehdr || bootmode=normal

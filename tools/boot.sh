@@ -27,7 +27,7 @@ vmerr=$("$here/vm.sh" "$kout" "$initrd" "$steps" "$out.log" 2>&1 | tail -n 1) ||
 if [ "${BOOT_CAPTURE:-0}" = 1 ]; then
 	mv "$out.log" "$out.full.log"
 	tr -d '\r' <"$out.full.log" | awk '/Linux version/ {n++} n >= 2' >"$out.log"
-	grep -q '^@@lockcheck: boot' "$out.log" || vmerr=${vmerr:-"the capture kernel never ran the steps"}
+	grep -q '@@lockcheck: boot' "$out.log" || vmerr=${vmerr:-"the capture kernel never ran the steps"}
 fi
 vmerr=${vmerr#error: }
 

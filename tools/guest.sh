@@ -12,6 +12,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 col=${1:?usage: guest.sh COLUMN [IMAGE [EXTRA...]]}
 image=${2:-initramfs.cpio.gz}
 [ $# -ge 2 ] && shift 2 || shift $#
+# The tree stays locked from the kernel build to the modules built against
+# it: another run's variant cannot be patched in between.
+case $col in
+ksrc) tag=ksrc-$(cd "${KSRC:?column ksrc needs KSRC=}" && pwd | content_key) ;;
+*) tag=${col%%:*} ;;
+esac
+hold_lock 6 "$(cache_root)/lock/src-$tag" "the $tag source and build trees"
 case $col in
 ksrc)
 	kout=$(env -u VARIANT -u PATCHES "$here/kernel.sh")

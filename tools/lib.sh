@@ -68,24 +68,25 @@ column_name() {
 	esac
 }
 
-# cell CELLS KVER VARIANT FLAVOUR BOOT JUDGE ASKED [NTH]: add one cell the
-# run promises to the judge (one JSON object a line); a cell that gets no
-# record is a failure, never a gap. NTH: the same line's repetition in one
-# boot, from 0.
+# cell CELLS KVER VARIANT FLAVOUR BOOT JUDGE ASKED [NTH [REP]]: add one
+# cell the run promises to the judge (one JSON object a line); a cell that
+# gets no record is a failure, never a gap. NTH: the same line's
+# repetition in one boot, from 0; REP: the boot's, when a line is booted
+# again (boot_meta's REP).
 cell() {
 	jq -cn --arg kver "$2" --arg variant "$3" --arg flavour "$4" --arg boot "$5" \
-		--arg judge "$6" --arg asked "$7" --argjson nth "${8:-0}" \
+		--arg judge "$6" --arg asked "$7" --argjson nth "${8:-0}" --argjson rep "${9:-0}" \
 		'{kver: $kver, variant: $variant, flavour: $flavour, boot: $boot,
-		  judge: $judge, asked: $asked, nth: $nth}' >>"$1"
+		  judge: $judge, asked: $asked, nth: $nth, rep: $rep}' >>"$1"
 }
 
-# boot_meta KVER VARIANT FLAVOUR BOOT JUDGE KERNEL_OUT: the BOOT_META of
-# tools/boot.sh for one cell.
+# boot_meta KVER VARIANT FLAVOUR BOOT JUDGE KERNEL_OUT [REP]: the BOOT_META
+# of tools/boot.sh for one cell.
 boot_meta() {
 	jq -cn --arg kver "$1" --arg variant "$2" --arg flavour "$3" --arg boot "$4" \
-		--arg judge "$5" --arg kernel "$(cat "$6/kernelrelease")" \
+		--arg judge "$5" --arg kernel "$(cat "$6/kernelrelease")" --argjson rep "${7:-0}" \
 		'{kernel: $kernel, kver: $kver, variant: $variant, flavour: $flavour,
-		  boot: $boot, judge: $judge}'
+		  boot: $boot, judge: $judge, rep: $rep}'
 }
 
 # scenario_lines FILE: the trigger lines of a scenario list.
@@ -96,12 +97,16 @@ scenario_lines() {
 
 # hold_lock FD FILE WHAT: an exclusive lock on FILE, held on FD until this
 # script ends. A second run that needs it waits, and says so, instead of
-# patching, building or writing results under the first one's feet.
+# patching, building or writing results under the first one's feet. A
+# script whose caller already holds FILE (LC_LOCKS) goes on under it.
 hold_lock() {
+	case ":${LC_LOCKS:-}:" in *":$2:"*) return 0 ;; esac
 	mkdir -p "$(dirname "$2")"
 	eval "exec $1>\"\$2\""
 	if ! flock -n "$1"; then
 		stage "waiting: another run holds $3 ($2)" >&2
 		flock "$1"
 	fi
+	LC_LOCKS=${LC_LOCKS:-}:$2
+	export LC_LOCKS
 }

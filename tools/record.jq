@@ -106,7 +106,9 @@ def record($log; $reports; $vmerr; $splat; $parsers; $meta):
 		scenario: ($asked | split(" ")[0]),
 		class: $d.class,
 		guest: $boot,
-		ran: ($asked != "" and $b != null and ($b[0] | startswith(m_scenario + $asked))),
+		# the line itself, or it with kernel text glued on ("[ 1.2] ...")
+		ran: ($asked != "" and $b != null and
+		      ($b[0] == m_scenario + $asked or ($b[0] | startswith(m_scenario + $asked + "[")))),
 		ktap: {present: ($kt | length > 0),
 		       result: (if $res == null then null
 				elif ($res | startswith("not ok")) then "not ok"

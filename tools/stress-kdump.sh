@@ -24,7 +24,8 @@ while IFS= read -r line; do
 	cell "$cells" "$kver" "$variant" "" kdump expected "$line"
 done <"$dir/lines"
 
-eval "$(env -u FLAVOUR "$here/guest.sh" "$kver:$variant")"
+genv=$(env -u FLAVOUR "$here/guest.sh" "$kver:$variant")
+eval "$genv"
 meta=$(boot_meta "$kver" "$variant" "" kdump expected "$kout")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -52,25 +52,28 @@ fi
 # (tools/guest.sh); sets kout, mod, initrd and KTAP_PARSER.
 guest() {
 	flavour=$1
-	eval "$(FLAVOUR=$1 "$here/guest.sh" "$kver:$variant" ${2:-initramfs.cpio.gz} ${3:-})"
+	# Assigned first: eval of a failed build's empty output would succeed.
+	_env=$(FLAVOUR=$1 "$here/guest.sh" "$kver:$variant" ${2:-initramfs.cpio.gz} ${3:-})
+	eval "$_env"
 }
 
 # run_boot NAME TIMEOUT STEPS-KIND [ARGS]: promise the boot's scenarios to
 # the judge as stress cells (reports in our code fail, core reports are
-# findings), boot it, record it.
+# findings), boot it, record it. REP (default 0) tells boots of the same
+# lines apart.
 run_boot() {
-	_name=$1 _timeout=$2
+	_name=$1 _timeout=$2 _rep=${REP_OF_BOOT:-0}
 	shift 2
 	_dir=$results/stress-$mode
 	mkdir -p "$_dir"
 	"$here/steps.sh" "$@" >"$_dir/$_name.steps"
 	_asked=$(grep -o 'scenario "[^"]*"' "$_dir/$_name.steps" | sed 's/^scenario "//; s/"$//' || true)
-	[ -n "$_asked" ] || cell "$cells" "$kver" "$variant" "$flavour" "$bootmode" stress ""
-	echo "$_asked" | awk 'NF' | while IFS= read -r _l; do
-		cell "$cells" "$kver" "$variant" "$flavour" "$bootmode" stress "$_l"
+	[ -n "$_asked" ] || cell "$cells" "$kver" "$variant" "$flavour" "$bootmode" stress "" 0 "$_rep"
+	echo "$_asked" | awk 'NF {print $0 "\t" n[$0]++}' | while IFS='	' read -r _l _nth; do
+		cell "$cells" "$kver" "$variant" "$flavour" "$bootmode" stress "$_l" "$_nth" "$_rep"
 	done
 	stage "$mode $flavour: $_name" >&2
-	VM_TIMEOUT=$_timeout BOOT_META=$(boot_meta "$kver" "$variant" "$flavour" "$bootmode" stress "$kout") \
+	VM_TIMEOUT=$_timeout BOOT_META=$(boot_meta "$kver" "$variant" "$flavour" "$bootmode" stress "$kout" "$_rep") \
 		"$here/boot.sh" "$kout" "$initrd" "$_dir/$_name.steps" "$_dir/$_name"
 }
 
@@ -121,7 +124,7 @@ races)
 		for sc in map_vs_owner map_vs_attach; do
 			rep=1
 			while [ "$rep" -le "$reps" ]; do
-				run_boot "$variant-$sc-$rep" 2000 races \
+				REP_OF_BOOT=$rep run_boot "$variant-$sc-$rep" 2000 races \
 					"$sc rounds=$race_rounds delay_us=1000 timeout_s=1800" "$race_skip"
 				rep=$((rep + 1))
 			done

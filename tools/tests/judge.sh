@@ -15,7 +15,12 @@ tmp=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 export LC_RUN_ID=judge-test
 export EXPECTED=$tmp/expected FINDINGS=$tools/expected-findings
-printf '6.12 vanilla probe_first_map clean - fixture\n6.12 vanilla map_vs_map clean - fixture\n' >"$EXPECTED"
+cat >"$EXPECTED" <<'LINES'
+6.12 vanilla probe_first_map clean - fixture
+6.12 vanilla map_vs_map clean - fixture
+6.12 vanilla lock_order splat report+^possible.deadlock.in.fi_attach_dev$ fixture: a lockdep cycle expected, nothing else
+6.12 vanilla fault_first_map clean stale_attach>=1 fixture: a malformed condition
+LINES
 # Stand-ins for kunit.py: one content, one that finds the KTAP malformed.
 printf 'import sys\nsys.stdin.read()\n' >"$tmp/kunit-ok.py"
 printf 'import sys\nsys.stdin.read()\nprint("[ERROR] Test: missing plan")\n' >"$tmp/kunit-error.py"
@@ -119,6 +124,29 @@ log probe_first_map 's/^@@lockcheck: scenario \(.*\)$/[    1.772606] platform fa
 passes "markers that share a line with kernel text are still found" expected
 log probe_first_map '/^@@lockcheck: scenario/,$d'
 fails "a scenario that never started fails" "the scenario never started" expected
+log probe_first_map '/^# detector stale_attach:/d'
+fails "a detector missing from the KTAP is never read as 0" "detector stale_attach not reported" expected
+log probe_first_map 's/^@@lockcheck: lockdep debug_locks=1/@@lockcheck: lockdep absent/'
+fails "a kernel without lockdep fails" "lockdep is not in this kernel" expected
+log lock_order "/harness: END/r $fixtures/bug-listed-core-finding.txt"
+fails "an expected splat cell with another report instead fails" \
+	"no report matching ^possible.deadlock.in.fi_attach_dev\\$; unexpected report: BUG: sleeping function" expected
+log fault_first_map
+if ! judged malformed expected && grep -q 'tools/expected: malformed condition stale_attach>=1' "$tmp/out"; then
+	ok "a malformed condition in tools/expected is an error naming it, not skipped"
+else
+	ko "a malformed condition in tools/expected is an error naming it, not skipped" "$(tail -n 1 "$tmp/out")"
+fi
+# Two boots recorded for one cell in one run: which is the cell? Neither.
+log probe_first_map
+judged twice expected
+cp "$tmp/twice/cell/x.record.json" "$tmp/twice/cell/y.record.json"
+if ! RESULTS=$tmp/twice sh "$tools/judge.sh" t "$tmp/twice/t.cells" >"$tmp/out" 2>&1 &&
+	grep -q '^FAIL: .*2 records of this run for one cell' "$tmp/out"; then
+	ok "two records of this run for one cell fail"
+else
+	ko "two records of this run for one cell fail" "$(grep -m1 'FAIL\|passed' "$tmp/out")"
+fi
 # A column that ran one of two scenarios: the judge knows both were promised.
 log probe_first_map
 judged partial expected
