@@ -259,6 +259,29 @@ struct device *hr_client_add(struct hr_run *run)
 	return dev;
 }
 
+/* The round's client, probed by the harness's driver: probe may map. */
+static int hr_round_client(struct hr_round *rc)
+{
+	WRITE_ONCE(hr_probe_round, rc);
+	rc->dev = hr_client_add(rc->run);
+	if (IS_ERR(rc->dev)) {
+		rc->run->setup_failures++;
+		return PTR_ERR(rc->dev);
+	}
+	return 0;
+}
+
+/* A mapping party of @rc with its buffer, mapping in context @ctx. */
+static int hr_mapper_init(struct hr_round *rc, struct hr_party *p, enum hr_ctx ctx)
+{
+	p->rc = rc;
+	p->mapper = true;
+	p->ctx = ctx;
+	spin_lock_init(&p->lock);
+	p->buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	return p->buf ? 0 : -ENOMEM;
+}
+
 /* Start every party behind the barrier, let them go together, join. */
 static void hr_collide(struct hr_round *rc)
 {
@@ -335,28 +358,15 @@ int hr_round(struct hr_run *run)
 	if (ctx == HR_CTX_BOTH)
 		ctx = run->rounds % 2 ? HR_CTX_TIMER : HR_CTX_SPINLOCK;
 	for (i = 0; i < mappers; i++) {
-		struct hr_party *p = &rc->party[i];
-
-		p->rc = rc;
-		p->mapper = true;
-		p->ctx = ctx;
-		spin_lock_init(&p->lock);
-		p->buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
-		if (!p->buf) {
-			ret = -ENOMEM;
+		ret = hr_mapper_init(rc, &rc->party[i], ctx);
+		if (ret)
 			goto out_free;
-		}
 	}
 	rc->nparties = mappers;
 
-	/* The client's driver probes it; probe may make the first map. */
-	WRITE_ONCE(hr_probe_round, rc);
-	rc->dev = hr_client_add(run);
-	if (IS_ERR(rc->dev)) {
-		ret = PTR_ERR(rc->dev);
-		run->setup_failures++;
+	ret = hr_round_client(rc);
+	if (ret)
 		goto out_free;
-	}
 	if (sc->first == HR_FIRST_WORK)
 		flush_work(&rc->first_work);
 	if (sc->first == HR_FIRST_OPEN) {
@@ -430,22 +440,12 @@ int hr_steady_round(struct hr_run *run)
 		return -ENOMEM;
 	rc->run = run;
 	p = &rc->party[0];
-	p->rc = rc;
-	p->mapper = true;
-	p->ctx = HR_CTX_THREAD;
-	spin_lock_init(&p->lock);
-	p->buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (!p->buf) {
-		ret = -ENOMEM;
+	ret = hr_mapper_init(rc, p, HR_CTX_THREAD);
+	if (ret)
 		goto out_free;
-	}
-	WRITE_ONCE(hr_probe_round, rc);
-	rc->dev = hr_client_add(run);
-	if (IS_ERR(rc->dev)) {
-		ret = PTR_ERR(rc->dev);
-		run->setup_failures++;
+	ret = hr_round_client(rc);
+	if (ret)
 		goto out_free;
-	}
 	hr_settle(rc, p);
 	for (i = 0; i < maps; i++) {
 		/* A round cut short is not a round: the run reports it not ok. */
