@@ -127,7 +127,7 @@ def judge($cells; $records; $expected; $findings; $run_id):
 				+ cond_failures($e.conds; $r.detectors + $r.counts; $r.reports)
 			end
 		   else
-			[$r.reports[] | select(.ours_title or (.ours_stack and (known($findings) | not)))
+			[$r.reports[] | select((.ours_title or .ours_stack) and (known($findings) | not))
 			 | "report in our code: \(.title)"]
 		   end) as $policy
 		# a run that did not do what it claims is judged on that alone
@@ -135,7 +135,7 @@ def judge($cells; $records; $expected; $findings; $run_id):
 		| $r + {verdict: $v, expected: ($e.want // null), why: ($e.why // null),
 			failures: ($bad + $policy),
 			findings: (if $c.judge == "expected" then []
-				   else [$r.reports[] | select((.ours_title or (.ours_stack and (known($findings) | not))) | not)]
+				   else [$r.reports[] | select((.ours_title or .ours_stack) and (known($findings) | not) | not)]
 				   end),
 			ok: (($bad + $policy) | length == 0)}
 	     end];
