@@ -11,7 +11,7 @@
 #   kdump     each scenario in a real capture kernel (kexec -p, then a
 #             sysrq crash), judged against tools/expected like the
 #             elfcorehdr= shortcut
-#   races     KCSAN on attach_deferred itself: map_vs_owner and
+#   races     KCSAN on attach_deferred itself: owner_misuse and
 #             map_vs_attach, REPS boots per variant in RACE_VARIANTS;
 #             counts against tools/expected-races
 # Every boot is recorded by tools/boot.sh and judged by tools/judge.sh: a
@@ -121,7 +121,7 @@ races)
 	export VM_APPEND="kcsan.skip_watch=100"
 	for variant in $race_variants; do
 		guest kcsan
-		for sc in map_vs_owner map_vs_attach; do
+		for sc in owner_misuse map_vs_attach; do
 			rep=1
 			while [ "$rep" -le "$reps" ]; do
 				REP_OF_BOOT=$rep run_boot "$variant-$sc-$rep" 2000 races \
