@@ -67,7 +67,7 @@ for col in "$@"; do
 			| (.asked | capture("threads=(?<t>[0-9]+) path=(?<p>[a-z]+)")) as $a
 			| [$k, $v, $d, "harness", $a.t, $a.p, .nth, .ktap.diag.ns_per_op_median, .ktap.diag.ns_per_op_p99]
 			| join(" ")' "$log.record.json"
-		tr -d '\r' <"$log.log" | awk -v k="$release" -v v="$variant" -v d="$kdump" \
+		guest_lines "$log.log" | awk -v k="$release" -v v="$variant" -v d="$kdump" \
 			'/^@@bench / && $5 > 0 {print k, v, d, $2, $3, $4, $5, $6, $7}'
 	done
 done >"$out/bench.raw"
@@ -78,7 +78,7 @@ done >"$out/bench.raw"
 for log in "$out"/*-vanilla/*_*.log; do
 	case $log in *.full.log) continue ;; esac
 	[ -f "$log" ] || continue
-	tr -d '\r' <"$log" | awk -v f="$log" '
+	guest_lines "$log" | awk -v f="$log" '
 		/^# scenario:/ { sc = $3 }
 		/^# first_unlocked_attach_us:/ { printf "| %s | %s | %.1f ms |\n", f, sc, $3 / 1000 }'
 done >"$out/bench.first"

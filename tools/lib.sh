@@ -19,6 +19,13 @@ die() {
 	exit 1
 }
 
+# guest_lines LOG: a boot's console log as the guest wrote its lines: no
+# carriage returns, no printk time prefix (the guest writes through
+# /dev/kmsg; tools/record.jq drops the same prefix).
+guest_lines() {
+	tr -d '\r' <"$1" | sed 's/^\[ *[0-9]*\.[0-9]*\]\(\[ *[TC][0-9]*\]\)\{0,1\} \{0,1\}//'
+}
+
 # run_logged LOG CMD...: run CMD with its output in LOG; on failure show
 # the tail of the log and its path.
 run_logged() {

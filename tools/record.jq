@@ -8,10 +8,13 @@ def m_scenario: "@@lockcheck: scenario ";
 def ours_function: "^(fi_|hr_|fake_iommu|harness_|debugfs_fuzz)";
 def our_modules: ["fake_iommu", "harness"];
 
-# Kernel messages and the guest's echo share the serial console, so a
-# marker may follow kernel text on its line: start the line at the marker.
+# The guest writes through the kernel's log (tools/guest/init), so its
+# lines carry printk's time prefix (and caller id, where configured): drop
+# it. A log from a guest that wrote to the console itself may have kernel
+# text before a marker on its line: start the line at the marker.
+def printk_prefix: "^\\[ *[0-9]+\\.[0-9]+\\](\\[ *[TC][0-9]+\\])? ?";
 def log_lines($log): $log | split("\n")
-	| map(sub("\r$"; "") | if test(".@@lockcheck: ") then "@@lockcheck: " + (split("@@lockcheck: ")[1:] | join("@@lockcheck: ")) else . end);
+	| map(sub("\r$"; "") | sub(printk_prefix; "") | if test(".@@lockcheck: ") then "@@lockcheck: " + (split("@@lockcheck: ")[1:] | join("@@lockcheck: ")) else . end);
 
 # 1-based numbers of the lines where each scenario's block starts.
 def scenario_starts($lines):

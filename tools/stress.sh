@@ -104,12 +104,12 @@ fuzz)
 		die "could not build tools/fuzz/debugfs_fuzz.c"
 	guest sanitize initramfs-fuzz.cpio.gz "$fuzzer"
 	run_boot fuzz 900 fuzz
-	tr -d '\r' <"$results/stress-$mode/fuzz.log" | grep '^debugfs_fuzz' >&2 || true
+	guest_lines "$results/stress-$mode/fuzz.log" | grep '^debugfs_fuzz' >&2 || true
 	;;
 soak)
 	guest sanitize
 	run_boot soak 3600 soak
-	tr -d '\r' <"$results/stress-$mode/soak.log" | grep '^@@lockcheck: MemAvailable' >&2 || true
+	guest_lines "$results/stress-$mode/soak.log" | grep '^@@lockcheck: MemAvailable' >&2 || true
 	;;
 kdump)
 	"$here/stress-kdump.sh" "$cells"

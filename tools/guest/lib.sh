@@ -1,5 +1,7 @@
 # Helpers for the guest's step scripts (busybox sh). Markers start with
-# "@@lockcheck:" so the host can find them among kernel messages.
+# "@@lockcheck:" so the host can find them among kernel messages. Standard
+# output is /dev/kmsg (tools/guest/init): one write is one log record of
+# at most 1 KiB, so text from files and commands goes through `show`.
 FI=/sys/kernel/debug/fake_iommu
 HR=/sys/kernel/debug/harness
 MODS=/lib/lockcheck
@@ -33,6 +35,13 @@ load() {
 	insmod "$MODS/$_m.ko" "$@"
 }
 
+# show: standard input into the kernel's log, one record per line.
+show() {
+	while IFS= read -r _line; do
+		printf '%s\n' "$_line"
+	done
+}
+
 counter() {
 	awk -v k="$1" '$1 == k {print $2}' "$FI/counters"
 }
@@ -60,10 +69,10 @@ scenario() {
 	wr $HR/trigger "$1" || { fail "trigger" "'$1' refused"; return 1; }
 	while grep -q '^# running' $HR/results; do sleep 0.2; done
 	echo "@@lockcheck: results begin"
-	cat $HR/results
+	show <$HR/results
 	echo "@@lockcheck: results end"
 	echo "@@lockcheck: counters begin"
-	grep '^total\.' $FI/counters
+	grep '^total\.' $FI/counters | show
 	echo "@@lockcheck: counters end"
 	lockdep_state
 }
@@ -76,7 +85,7 @@ kmemleak_scan() {
 	sleep 6
 	echo scan > /sys/kernel/debug/kmemleak
 	echo scan > /sys/kernel/debug/kmemleak
-	cat /sys/kernel/debug/kmemleak
+	show </sys/kernel/debug/kmemleak
 	echo clear > /sys/kernel/debug/kmemleak
 }
 

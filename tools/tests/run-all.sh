@@ -134,7 +134,7 @@ if [ -n "$kout" ]; then
 			ko "guest test $t" "$(tail -n 1 "$tmp/err")"
 			continue
 		fi
-		tr -d '\r' <"$tmp/$t.log" | grep '^@@lockcheck: \(not \)\?ok ' >"$tmp/$t.res"
+		guest_lines "$tmp/$t.log" | grep '^@@lockcheck: \(not \)\?ok ' >"$tmp/$t.res"
 		while IFS= read -r l; do
 			case $l in
 			"@@lockcheck: ok "*) ok "$t: ${l#@@lockcheck: ok }" ;;
