@@ -96,10 +96,11 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 		fi_count(client, FI_OVERLAPPING_ATTACH);
 		fi_warn(dev, "two attach_dev calls at once\n");
 	}
-	if (READ_ONCE(client->hw_domain) == domain) {
-		fi_count(client, FI_REPEAT_ATTACH);
-		fi_warn(dev, "attach of the domain already attached\n");
-	}
+#if FI_ATTACH_HAS_OLD
+	fi_check_attach(client, domain, old);
+#else
+	fi_check_attach(client, domain, NULL);
+#endif
 
 	if (takes_lock)
 		mutex_lock(&fake_iommu_driver_lock);
@@ -108,7 +109,7 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 	if (deferred && should_fail(&fi_fail_attach, 1)) {
 		fi_count(client, FI_ATTACH_FAILED);
 		ret = -EIO;
-	} else {
+	} else if (!READ_ONCE(fi_knobs.attach_drops)) {
 		fi_set_hw_domain(client, domain);
 	}
 	if (takes_lock)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fake_iommu's debugfs directory: knobs, client management, counters, the
- * consistency check and attach failure injection.
+ * consistency check (consistency.c) and attach failure injection.
  */
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
@@ -71,6 +71,7 @@ struct fi_knob {
 static const struct fi_knob fi_knob_table[] = {
 	{ "attach_delay_us", &fi_knobs.attach_delay_us, 0, 100000 },
 	{ "attach_delay_sleeps", &fi_knobs.attach_delay_sleeps, 0, 1 },
+	{ "attach_drops", &fi_knobs.attach_drops, 0, 1 },
 	{ "attach_may_sleep", &fi_knobs.attach_may_sleep, 0, 1 },
 	{ "attach_takes_lock", &fi_knobs.attach_takes_lock, 0, 1 },
 	{ "core_assert", &fi_knobs.core_assert, 0, 1 },
@@ -176,22 +177,6 @@ static int fi_counters_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(fi_counters);
 
-static const char *fi_domain_kind(struct iommu_domain *domain)
-{
-	if (!domain)
-		return "none";
-	switch (domain->type) {
-	case IOMMU_DOMAIN_BLOCKED:
-		return "blocked";
-	case IOMMU_DOMAIN_IDENTITY:
-		return "identity";
-	case IOMMU_DOMAIN_UNMANAGED:
-		return "unmanaged";
-	default:
-		return "dma";
-	}
-}
-
 static int fi_clients_show(struct seq_file *s, void *unused)
 {
 	struct fi_client *client;
@@ -210,56 +195,6 @@ static int fi_clients_show(struct seq_file *s, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(fi_clients);
-
-/**
- * fake_iommu_check - does the fake hardware agree with the core?
- * @dev: a client, or NULL for every client
- * @expect_unmapped: also require the client's domain tables to be empty
- *
- * Call it when things are quiet. A device the core no longer defers must
- * be translated by the core's domain; one it still defers must never have
- * been attached. Differences are printed and counted: a DMA default domain
- * in the hardware while the core moved the device elsewhere is a stale
- * attach, anything else is an inconsistency.
- *
- * Return: the number of differences found.
- */
-int fake_iommu_check(struct device *dev, bool expect_unmapped)
-{
-	struct fi_client *client;
-	int bad = 0;
-
-	mutex_lock(&fi_clients_lock);
-	list_for_each_entry(client, &fi_clients, node) {
-		struct device *cdev = &client->pdev->dev;
-		struct iommu_domain *hw = READ_ONCE(client->hw_domain);
-		struct iommu_domain *core = iommu_get_domain_for_dev(cdev);
-		unsigned long pages = fi_domain_pages(hw);
-
-		if (dev && dev != cdev)
-			continue;
-		if (fake_iommu_client_deferred(cdev))
-			core = NULL;
-		if (hw != core) {
-			bool stale = hw && hw->type == IOMMU_DOMAIN_DMA;
-
-			fi_count(client, stale ? FI_STALE_ATTACH : FI_INCONSISTENT);
-			/* Called while mappers may run: print only when asked to. */
-			fi_warn(cdev, "check: hardware has %s domain, core has %s%s\n",
-				fi_domain_kind(hw), fi_domain_kind(core),
-				stale ? " (stale attach)" : "");
-			bad++;
-		}
-		if (expect_unmapped && pages) {
-			fi_count(client, FI_INCONSISTENT);
-			fi_warn(cdev, "check: %lu page(s) still mapped\n", pages);
-			bad++;
-		}
-	}
-	mutex_unlock(&fi_clients_lock);
-	return bad;
-}
-EXPORT_SYMBOL_GPL(fake_iommu_check);
 
 static int fi_check_show(struct seq_file *s, void *unused)
 {

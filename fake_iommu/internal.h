@@ -57,6 +57,8 @@ static inline struct fi_domain *to_fi_domain(struct iommu_domain *domain)
 struct fi_knobs {
 	u32 attach_delay_us;
 	u32 attach_delay_sleeps;
+	/* A planted hardware bug: attach_dev succeeds, the hardware is not set. */
+	u32 attach_drops;
 	u32 attach_may_sleep;
 	u32 attach_takes_lock;
 	u32 core_assert;
@@ -98,6 +100,9 @@ int fi_clients_add_user(unsigned int n);
 void fi_client_destroy(struct fi_client *client);
 void fi_clients_remove_all(void);
 void fi_clients_remove_user(void);
+void fi_check_attach(struct fi_client *client, struct iommu_domain *domain,
+		     struct iommu_domain *old);
+const char *fi_domain_kind(struct iommu_domain *domain);
 int fi_group_mutex_probe(struct device *dev);
 bool fi_group_mutex_held(struct device *dev);
 int fi_debugfs_init(void);

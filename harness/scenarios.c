@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The scenario table. Each collision scenario is hr_round() with its own
- * settings; the fault and bench scenarios have round functions of their
- * own because their parties do not collide.
+ * settings; the fault, control and bench scenarios have round functions
+ * of their own because their parties do not collide.
  */
 #include <linux/dma-mapping.h>
+#include <linux/iommu.h>
 #include <linux/kernel.h>
 #include <linux/slab.h>
+#include <linux/sizes.h>
 #include <linux/sort.h>
 
 #include "harness.h"
@@ -57,6 +59,10 @@ static const struct hr_param hr_p_fault[] = {
 	HR_ROUNDS(20), HR_TIMEOUT, { "fails", 2, 1, 100 }, { }
 };
 
+static const struct hr_param hr_p_controls[] = {
+	HR_ROUNDS(1), HR_TIMEOUT, { }
+};
+
 static const struct hr_param hr_p_bench[] = {
 	HR_ROUNDS(5), HR_TIMEOUT, HR_THREADS(1), { "path", 0, 0, 1, hr_bench_paths },
 	{ "iters", 2000, 1, 1000000 }, { }
@@ -104,6 +110,63 @@ static int hr_fault_round(struct hr_run *run)
 	fake_iommu_fail_attaches(0);
 	if (fake_iommu_check(dev, true))
 		run->check_failures++;
+	fake_iommu_client_remove(dev);
+	kfree(buf);
+	return ret;
+}
+
+/*
+ * detector_controls: what no core path does, done on purpose, so that each
+ * detector the other scenarios cannot reach shows it can fire: one IOVA
+ * mapped twice and unmapped twice through the IOMMU API in a domain of the
+ * client's own (map_over_mapped, unmap_unmapped), and a first map while
+ * the fake hardware drops attaches, a planted hardware bug the consistency
+ * check must see (inconsistent).
+ */
+static int hr_controls_round(struct hr_run *run)
+{
+	const unsigned long iova = SZ_1M;
+	struct iommu_domain *domain;
+	struct device *dev;
+	dma_addr_t dma;
+	void *buf;
+	int i, ret = 0;
+
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	dev = hr_client_add(run);
+	if (IS_ERR(dev)) {
+		kfree(buf);
+		run->setup_failures++;
+		return PTR_ERR(dev);
+	}
+	domain = iommu_paging_domain_alloc(dev);
+	if (IS_ERR(domain)) {
+		run->setup_failures++;
+		ret = PTR_ERR(domain);
+		goto out;
+	}
+	for (i = 0; i < 2; i++)
+		if (iommu_map(domain, iova, virt_to_phys(buf), PAGE_SIZE,
+			      IOMMU_READ | IOMMU_WRITE, GFP_KERNEL))
+			run->setup_failures++;
+	for (i = 0; i < 2; i++)
+		iommu_unmap(domain, iova, PAGE_SIZE);
+	iommu_domain_free(domain);
+
+	fake_iommu_knob("attach_drops", 1, NULL);
+	dma = dma_map_single(dev, buf, PAGE_SIZE, DMA_TO_DEVICE);
+	fake_iommu_knob("attach_drops", 0, NULL);
+	if (dma_mapping_error(dev, dma)) {
+		run->maps_failed++;
+	} else {
+		run->maps_ok++;
+		dma_unmap_single(dev, dma, PAGE_SIZE, DMA_TO_DEVICE);
+	}
+	if (fake_iommu_check(dev, false))
+		run->check_failures++;
+out:
 	fake_iommu_client_remove(dev);
 	kfree(buf);
 	return ret;
@@ -189,6 +252,12 @@ const struct hr_scenario hr_scenarios[] = {
 		 * lockdep still sees both orders and names the cycle.
 		 */
 		.in_turn = true,
+	}, {
+		.name = "detector_controls",
+		.what = "IOVA mapped and unmapped twice, an attach the hardware drops (positive control)",
+		.class = HR_API_MISUSE,
+		.params = hr_p_controls,
+		.run = hr_controls_round,
 	}, {
 		.name = "bench",
 		.what = "map/unmap ns per op on attached devices or first maps",

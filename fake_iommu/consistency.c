@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Does the fake hardware agree with the core? Checked at every attach_dev,
+ * as it happens, and on request when things are quiet.
+ *
+ * A stale attach is the deferred-attach path writing the default domain
+ * while the core already has the device on another domain: the map path
+ * read attach_deferred before the core's own attach cleared it. Which path
+ * called attach_dev is known only from the stack: both hand the driver the
+ * default domain, and on 6.12 attach_dev has no `old` argument (on 7.x the
+ * deferred path passes old == NULL, but so does the first attach at probe).
+ */
+#include <linux/kallsyms.h>
+#include <linux/stacktrace.h>
+
+#include "internal.h"
+
+/*
+ * iommu_deferred_attach()'s text: it is not exported, so its extent is
+ * read from kallsyms the first time one of its return addresses is seen
+ * ("iommu_deferred_attach+0x2d/0x30"), after which a range check serves.
+ */
+static DEFINE_SPINLOCK(fi_sym_lock);
+static char fi_sym[KSYM_SYMBOL_LEN];
+static unsigned long fi_deferred_start, fi_deferred_end;
+
+static bool fi_in_deferred_attach(unsigned long addr)
+{
+	static const char name[] = "iommu_deferred_attach+";
+	unsigned long flags, off, size, end = READ_ONCE(fi_deferred_end);
+	bool found = false;
+
+	if (end)
+		return addr >= READ_ONCE(fi_deferred_start) && addr < end;
+	spin_lock_irqsave(&fi_sym_lock, flags);
+	sprint_symbol(fi_sym, addr);
+	if (!strncmp(fi_sym, name, sizeof(name) - 1) &&
+	    sscanf(fi_sym + sizeof(name) - 1, "%lx/%lx", &off, &size) == 2 && off < size) {
+		WRITE_ONCE(fi_deferred_start, addr - off);
+		WRITE_ONCE(fi_deferred_end, addr - off + size);
+		found = true;
+	}
+	spin_unlock_irqrestore(&fi_sym_lock, flags);
+	return found;
+}
+
+/* Is attach_dev running under iommu_deferred_attach()? */
+static bool fi_on_deferred_path(void)
+{
+	unsigned long entries[16];
+	unsigned int i, n;
+
+	n = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
+	for (i = 0; i < n; i++)
+		if (fi_in_deferred_attach(entries[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The domain the core has the device on (group->domain), or NULL when it
+ * cannot be read here. 7.x asserts group->mutex is not held in
+ * iommu_get_domain_for_dev() and gives drivers, which run under it,
+ * iommu_driver_get_domain_for_dev() instead.
+ */
+static struct iommu_domain *fi_core_domain(struct device *dev)
+{
+#ifdef FI_HAVE_DRIVER_GET_DOMAIN
+	if (fi_group_mutex_held(dev))
+		return iommu_driver_get_domain_for_dev(dev);
+	return NULL;
+#else
+	/* Unlocked on vanilla 6.12's deferred path: as racy as the core is. */
+	return data_race(iommu_get_domain_for_dev(dev));
+#endif
+}
+
+void fi_check_attach(struct fi_client *client, struct iommu_domain *domain,
+		     struct iommu_domain *old)
+{
+	struct device *dev = &client->pdev->dev;
+	struct iommu_domain *hw = READ_ONCE(client->hw_domain);
+
+	if (hw == domain) {
+		fi_count(client, FI_REPEAT_ATTACH);
+		fi_warn(dev, "attach of the domain already attached\n");
+	}
+	/* 7.x tells the driver where the core believes the device is. */
+	if (old && hw && hw != old) {
+		fi_count(client, FI_INCONSISTENT);
+		fi_warn(dev, "attach: hardware has %s domain, the core says %s\n",
+			fi_domain_kind(hw), fi_domain_kind(old));
+	}
+	if (fi_on_deferred_path()) {
+		struct iommu_domain *core = fi_core_domain(dev);
+
+		if (core && core != domain) {
+			fi_count(client, FI_STALE_ATTACH);
+			fi_warn(dev, "deferred attach of %s domain over the core's %s\n",
+				fi_domain_kind(domain), fi_domain_kind(core));
+		}
+	}
+}
+
+const char *fi_domain_kind(struct iommu_domain *domain)
+{
+	if (!domain)
+		return "none";
+	switch (domain->type) {
+	case IOMMU_DOMAIN_BLOCKED:
+		return "blocked";
+	case IOMMU_DOMAIN_IDENTITY:
+		return "identity";
+	case IOMMU_DOMAIN_UNMANAGED:
+		return "unmanaged";
+	default:
+		return "dma";
+	}
+}
+
+/**
+ * fake_iommu_check - does the fake hardware agree with the core?
+ * @dev: a client, or NULL for every client
+ * @expect_unmapped: also require the client's domain tables to be empty
+ *
+ * Call it when things are quiet. A device the core no longer defers must
+ * be translated by the core's domain; one it still defers must never have
+ * been attached. Each difference is printed (warn knob) and counted as an
+ * inconsistency: the stale attach that may have caused it was counted
+ * when it happened.
+ *
+ * Return: the number of differences found.
+ */
+int fake_iommu_check(struct device *dev, bool expect_unmapped)
+{
+	struct fi_client *client;
+	int bad = 0;
+
+	mutex_lock(&fi_clients_lock);
+	list_for_each_entry(client, &fi_clients, node) {
+		struct device *cdev = &client->pdev->dev;
+		struct iommu_domain *hw = READ_ONCE(client->hw_domain);
+		struct iommu_domain *core = iommu_get_domain_for_dev(cdev);
+		unsigned long pages = fi_domain_pages(hw);
+
+		if (dev && dev != cdev)
+			continue;
+		if (fake_iommu_client_deferred(cdev))
+			core = NULL;
+		if (hw != core) {
+			fi_count(client, FI_INCONSISTENT);
+			fi_warn(cdev, "check: hardware has %s domain, core has %s\n",
+				fi_domain_kind(hw), fi_domain_kind(core));
+			bad++;
+		}
+		if (expect_unmapped && pages) {
+			fi_count(client, FI_INCONSISTENT);
+			fi_warn(cdev, "check: %lu page(s) still mapped\n", pages);
+			bad++;
+		}
+	}
+	mutex_unlock(&fi_clients_lock);
+	return bad;
+}
+EXPORT_SYMBOL_GPL(fake_iommu_check);
