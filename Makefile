@@ -6,6 +6,7 @@
 #   make bench    what the lock costs on the map path, per variant
 #   make sanitize / fuzz / soak / kdump   the harness under stress
 #   make races    KCSAN on attach_deferred itself, variant by variant
+#   make splats   the kernel's own splats: matrix cells with core_assert=1 warn=1
 #   make check    the whole test suite (what CI runs; soak stays outside)
 #   make shell    boot the VM with the modules and a shell on this terminal
 #   make modules KDIR=/lib/modules/$(uname -r)/build   for your own test VM
@@ -39,8 +40,9 @@ ifneq ($(PATCHES),)
 MATRIX += $(KVER):@$(abspath $(PATCHES))
 endif
 BENCH ?= $(MATRIX)
+SPLATS ?= $(MATRIX)
 
-.PHONY: all deps tools run matrix bench sanitize fuzz soak kdump races check shell modules \
+.PHONY: all deps tools run matrix splats bench sanitize fuzz soak kdump races check shell modules \
 	clean distclean
 
 all: tools
@@ -57,6 +59,11 @@ run: tools
 matrix: tools
 	@sh tools/run.sh matrix $(MATRIX)
 
+# Splat evidence from runs of its own: printing inside attach_dev skews counts.
+splats: tools
+	@KNOBS="core_assert=1 warn=1" POLICY=splats EXPECTED=tools/expected-splats \
+		SCENARIOS=$${SCENARIOS:-tools/scenarios/splats} sh tools/run.sh splats $(SPLATS)
+
 bench: tools
 	@sh tools/bench.sh $(BENCH)
 
@@ -68,6 +75,7 @@ check: tools
 	@$(MAKE) -s -C tools/splatscan check
 	@sh tools/tests/run-all.sh
 	@$(MAKE) -s matrix
+	@$(MAKE) -s splats SPLATS="6.12:vanilla 6.12:seed-v3"
 	@$(MAKE) -s kdump
 	@$(MAKE) -s sanitize
 	@$(MAKE) -s fuzz

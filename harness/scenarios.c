@@ -254,7 +254,7 @@ const struct hr_scenario hr_scenarios[] = {
 		.in_turn = true,
 	}, {
 		.name = "detector_controls",
-		.what = "IOVA mapped and unmapped twice, an attach the hardware drops (positive control)",
+		.what = "map and unmap one IOVA twice, drop an attach (positive control)",
 		.class = HR_API_MISUSE,
 		.params = hr_p_controls,
 		.run = hr_controls_round,

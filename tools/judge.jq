@@ -4,7 +4,7 @@
 # as a row with its verdict, ok, and the reasons it failed.
 
 # Cell key: what identifies a record of a cell.
-def key: [.kver, .variant, .flavour, .boot, .asked, ((.nth // 0) | tostring),
+def key: [.kver, .variant, .flavour, .boot, .judge, .asked, ((.nth // 0) | tostring),
 	  ((.rep // 0) | tostring)] | join("|");
 
 # Every counter fake_iommu has: one missing from a record (a KTAP line lost
@@ -74,7 +74,8 @@ def verdict:
 	elif (.detectors.unlocked_attach // 0) > 0 or any(.reports[]; assertion) then "unlocked"
 	else "clean" end;
 
-# Conditions, comma-separated, or "-": "name>0"/"name=0" on a counter;
+# Conditions, comma-separated, or "-": "name>0"/"name=0" on a counter, or
+# on core_assertions (reports of the core's own lock assertion);
 # "report+REGEX": some report other than the core's assertion has a title
 # matching REGEX; "report~REGEX": such a report may appear. With either,
 # every such report must match one of the line's REGEXes, so an expected
@@ -119,12 +120,13 @@ def judge($cells; $records; $expected; $findings; $run_id):
 		($r | verdict) as $v
 		| (($r | invalid) + (if $dup[$c | key] then ["\($dup[$c | key]) records of this run for one cell"] else [] end)) as $bad
 		| ($expected[[$r.kver, $r.variant, $r.scenario] | join("|")]) as $e
-		| (if $c.judge == "expected" then
-			if $e == null then ["no line in tools/expected for \($r.kver) \($r.variant) \($r.scenario)"]
+		| (if $c.judge != "stress" then
+			if $e == null then ["no expected line (\($c.judge) run) for \($r.kver) \($r.variant) \($r.scenario)"]
 			else
 				(if ("|" + $e.want + "|") | contains("|" + $v + "|") | not
 				 then ["got \($v), expected \($e.want) because \($e.why)"] else [] end)
-				+ cond_failures($e.conds; $r.detectors + $r.counts; $r.reports)
+				+ cond_failures($e.conds; $r.detectors + $r.counts
+					+ {core_assertions: ([$r.reports[] | select(assertion)] | length)}; $r.reports)
 			end
 		   else
 			[$r.reports[] | select((.ours_title or .ours_stack) and (known($findings) | not))
@@ -134,7 +136,7 @@ def judge($cells; $records; $expected; $findings; $run_id):
 		| (if ($bad | length) > 0 then [] else $policy end) as $policy
 		| $r + {verdict: $v, expected: ($e.want // null), why: ($e.why // null),
 			failures: ($bad + $policy),
-			findings: (if $c.judge == "expected" then []
+			findings: (if $c.judge != "stress" then []
 				   else [$r.reports[] | select((.ours_title or .ours_stack) and (known($findings) | not) | not)]
 				   end),
 			ok: (($bad + $policy) | length == 0)}

@@ -5,7 +5,9 @@
 # judge every promised cell (tools/judge.sh NAME): NAME.md and NAME.json.
 #
 # Environment: SCENARIOS (a scenario list file), KSRC, FLAVOUR, CACHE,
-# KDUMP, VM_TIMEOUT, RESULTS.
+# KDUMP, VM_TIMEOUT, RESULTS; KNOBS (fake_iommu knobs set before each
+# scenario, "core_assert=1 warn=1") with POLICY, the name of such a run
+# (its cells, directories and EXPECTED file are its own).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -18,6 +20,18 @@ scenarios=${SCENARIOS:-$here/scenarios/default}
 results=${RESULTS:-$top/results}
 flavour=${FLAVOUR:-}
 [ "${KDUMP:-1}" = 1 ] && bootmode=elfcorehdr || bootmode=normal
+knobs=${KNOBS:-}
+policy=${POLICY:-expected}
+case $policy in
+expected) [ -z "$knobs" ] || die "run.sh $name: KNOBS=$knobs needs a POLICY of its own" ;;
+stress | *[!a-z]*) die "run.sh $name: POLICY=$policy is not a lower-case name other than stress" ;;
+esac
+for kv in $knobs; do
+	case $kv in
+	[a-z]*=[0-9]*) ;;
+	*) die "run.sh $name: KNOBS: '$kv' is not KNOB=NUMBER" ;;
+	esac
+done
 scenario_lines "$scenarios" >/dev/null
 for col in "$@"; do
 	column_kver "$col" >/dev/null
@@ -33,7 +47,7 @@ for col in "$@"; do
 	scenario_lines "$scenarios" >"$results/.lines"
 	while IFS= read -r line; do
 		cell "$cells" "$(column_kver "$col")" "$(column_name "$col")" "$flavour" \
-			"$bootmode" expected "$line"
+			"$bootmode" "$policy" "$line"
 	done <"$results/.lines"
 done
 rm -f "$results/.lines"
@@ -43,15 +57,17 @@ for col in "$@"; do
 	guest_env=$("$here/guest.sh" "$col")
 	eval "$guest_env"
 	dir=$results/$(cat "$kout/kernelrelease")-$(column_name "$col")${flavour:+-$flavour}
+	[ "$policy" = expected ] || dir=$dir-$policy
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	meta=$(boot_meta "$(column_kver "$col")" "$(column_name "$col")" "$flavour" \
-		"$bootmode" expected "$kout")
+		"$bootmode" "$policy" "$kout")
 	scenario_lines "$scenarios" >"$dir/lines"
 	while IFS= read -r line; do
 		sc=${line%% *}
 		stage "boot $(cat "$kout/kernelrelease") $(column_name "$col"): $line" >&2
-		"$here/steps.sh" scenario "$line" >"$dir/$sc.steps"
+		# shellcheck disable=SC2086 # one word per knob
+		"$here/steps.sh" scenario "$line" $knobs >"$dir/$sc.steps"
 		BOOT_META=$meta "$here/boot.sh" "$kout" "$initrd" "$dir/$sc.steps" "$dir/$sc"
 		cat "$dir/$sc.log" >>"$dir/console.log"
 	done <"$dir/lines"

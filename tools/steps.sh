@@ -4,7 +4,7 @@
 # kmemleak_scan) are in tools/guest/lib.sh. Scenario lines are quoted
 # with double quotes and must not contain them (tools/boot.sh reads the
 # `scenario "LINE"` lines back as the boot's asked scenarios).
-#   scenario LINE          load, run LINE, unload
+#   scenario LINE [KNOB=V...]  load, set fake_iommu's knobs, run LINE, unload
 #   sanitize LINE          the same with kmemleak scans before and after unload
 #   capture LINE KEXEC_APPEND   first kernel: kexec -p and crash on the boot
 #                          CPU; the capture kernel runs LINE
@@ -20,8 +20,10 @@ case "$*" in *'"'*) echo "error: steps.sh: a scenario line must not contain '\"'
 echo '. /lib/lockcheck/lib.sh'
 case $kind in
 scenario)
+	line=$1
+	shift
 	cat <<STEPS
-up && scenario "$1"
+up && knobs $* && scenario "$line"
 down
 STEPS
 	;;

@@ -89,6 +89,13 @@ kmemleak_scan() {
 	echo clear > /sys/kernel/debug/kmemleak
 }
 
+# knobs [KNOB=VALUE...]: set fake_iommu's knobs, as failures.
+knobs() {
+	for _kv in "$@"; do
+		wr "$FI/${_kv%%=*}" "${_kv#*=}" || { fail knobs "knob '$_kv' refused"; return 1; }
+	done
+}
+
 # up [CLIENTS] / down: load both modules / unload both, as failures.
 up() {
 	load fake_iommu clients=${1:-0} || { fail load "fake_iommu did not load"; return 1; }

@@ -20,6 +20,7 @@ cat >"$EXPECTED" <<'LINES'
 6.12 vanilla map_vs_map clean - fixture
 6.12 vanilla lock_order splat report+^possible.deadlock.in.fi_attach_dev$ fixture: a lockdep cycle expected, nothing else
 6.12 vanilla fault_first_map clean stale_attach>=1 fixture: a malformed condition
+6.12 vanilla owner_misuse unlocked core_assertions>0 fixture: the core's assertion required
 LINES
 # Stand-ins for kunit.py: one content, one that finds the KTAP malformed.
 printf 'import sys\nsys.stdin.read()\n' >"$tmp/kunit-ok.py"
@@ -179,6 +180,15 @@ if jq -e '.[0].findings | length == 1' "$tmp/a listed core finding with our fram
 else
 	ko "the listed core finding is counted as a finding"
 fi
+# The guest writes through /dev/kmsg: every line of its own has printk's
+# time prefix, as the kernel's have.
+log probe_first_map 's/^\([^[]\)/[    2.500000] \1/'
+passes "a log whose guest lines carry printk's prefix is read" expected
+# core_assertions: the splat runs' condition on the core's own assertion.
+log owner_misuse "/harness: END/r $fixtures/warning-core-title-our-frames.txt"
+passes "a required core assertion that fired passes" expected
+log owner_misuse
+fails "a required core assertion that did not fire fails" "core_assertions>0 fails (core_assertions=0)" expected
 # count-reports.sh with no log is no pass.
 if sh "$here/count-reports.sh" "$tmp/no-such-dir"/*.log >"$tmp/out" 2>&1; then
 	ko "count-reports fails when no log matches" "exited 0: $(tail -n 1 "$tmp/out")"
