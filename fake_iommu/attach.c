@@ -8,9 +8,24 @@
 
 #include "internal.h"
 
-/* A lock of the driver's own, for the lock_order scenario. */
-DEFINE_MUTEX(fake_iommu_driver_lock);
-EXPORT_SYMBOL_GPL(fake_iommu_driver_lock);
+/* A client driver's lock attach_dev takes while set (lock_order only). */
+static struct mutex *fi_attach_lock;
+
+/**
+ * fake_iommu_set_attach_lock - make attach_dev take a client's lock
+ * @lock: a mutex of the client driver's own, or NULL to stop
+ *
+ * The lock_order scenario's hook: attach_dev takes @lock on its locked
+ * paths, so lockdep sees group->mutex -> @lock there and @lock ->
+ * group->mutex where the client maps holding it. No real IOMMU driver
+ * takes a lock of its clients: a negative control (class api-misuse).
+ * Set it with no attach running, and clear it before @lock goes away.
+ */
+void fake_iommu_set_attach_lock(struct mutex *lock)
+{
+	WRITE_ONCE(fi_attach_lock, lock);
+}
+EXPORT_SYMBOL_GPL(fake_iommu_set_attach_lock);
 
 /*
  * The core's own assertion, so a failure prints the kernel's real splat.
@@ -66,7 +81,7 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 	bool deferred = data_race(!!dev->iommu->attach_deferred);
 	bool atomic = fi_in_atomic();
 	/* Only on locked paths: a deferred attach under it would self-deadlock. */
-	bool takes_lock = READ_ONCE(fi_knobs.attach_takes_lock) && !atomic && !deferred;
+	struct mutex *lock = !atomic && !deferred ? READ_ONCE(fi_attach_lock) : NULL;
 	int ret = 0;
 
 	if (WARN_ON_ONCE(!client))
@@ -102,8 +117,8 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 	fi_check_attach(client, domain, NULL);
 #endif
 
-	if (takes_lock)
-		mutex_lock(&fake_iommu_driver_lock);
+	if (lock)
+		mutex_lock(lock);
 	fi_attach_delay();
 	/* A failed deferred attach is recoverable: the core keeps deferring. */
 	if (deferred && should_fail(&fi_fail_attach, 1)) {
@@ -112,8 +127,8 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 	} else if (!READ_ONCE(fi_knobs.attach_drops)) {
 		fi_set_hw_domain(client, domain);
 	}
-	if (takes_lock)
-		mutex_unlock(&fake_iommu_driver_lock);
+	if (lock)
+		mutex_unlock(lock);
 
 	atomic_dec(&client->in_attach);
 	return ret;

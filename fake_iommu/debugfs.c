@@ -73,7 +73,6 @@ static const struct fi_knob fi_knob_table[] = {
 	{ "attach_delay_sleeps", &fi_knobs.attach_delay_sleeps, 0, 1 },
 	{ "attach_drops", &fi_knobs.attach_drops, 0, 1 },
 	{ "attach_may_sleep", &fi_knobs.attach_may_sleep, 0, 1 },
-	{ "attach_takes_lock", &fi_knobs.attach_takes_lock, 0, 1 },
 	{ "core_assert", &fi_knobs.core_assert, 0, 1 },
 	{ "deferred", &fi_knobs.deferred, 0, 1 },
 	{ "warn", &fi_knobs.warn, 0, 1 },

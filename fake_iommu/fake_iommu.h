@@ -45,9 +45,6 @@ enum fi_counter {
 
 extern const char * const fi_counter_names[FI_NR_COUNTERS];
 
-/* A driver lock attach_dev takes when the attach_takes_lock knob is set. */
-extern struct mutex fake_iommu_driver_lock;
-
 struct device *fake_iommu_client_add(bool deferred, const char *driver_override);
 void fake_iommu_client_remove(struct device *dev);
 bool fake_iommu_client_deferred(struct device *dev);
@@ -55,5 +52,6 @@ void fake_iommu_counters(struct device *dev, long *out);
 int fake_iommu_check(struct device *dev, bool expect_unmapped);
 int fake_iommu_knob(const char *name, u32 val, u32 *old);
 void fake_iommu_fail_attaches(unsigned int times);
+void fake_iommu_set_attach_lock(struct mutex *lock);
 
 #endif /* FAKE_IOMMU_H */

@@ -60,7 +60,6 @@ struct fi_knobs {
 	/* A planted hardware bug: attach_dev succeeds, the hardware is not set. */
 	u32 attach_drops;
 	u32 attach_may_sleep;
-	u32 attach_takes_lock;
 	u32 core_assert;
 	u32 deferred;
 	u32 warn;

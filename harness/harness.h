@@ -59,7 +59,7 @@ struct hr_scenario {
 	enum hr_other other;
 	enum hr_first first;
 	bool unbound;		/* no driver bound to the client (api-misuse) */
-	bool under_lock;	/* first map holding fake_iommu's driver lock */
+	bool under_lock;	/* first map holding hr_driver_lock, which attach takes */
 	bool in_turn;		/* mappers, then the other party: no collision */
 };
 
@@ -87,6 +87,8 @@ struct hr_run {
 extern const struct hr_scenario hr_scenarios[];
 extern const unsigned int hr_nr_scenarios;
 extern atomic_t hr_abort;
+/* The client driver's own lock; lock_order maps holding it. */
+extern struct mutex hr_driver_lock;
 
 bool hr_has(const struct hr_run *run, const char *name);
 u32 hr_get(const struct hr_run *run, const char *name);

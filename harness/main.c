@@ -23,6 +23,7 @@
 #define HR_RESULTS_SIZE 8192
 
 atomic_t hr_abort;
+DEFINE_MUTEX(hr_driver_lock);	/* the client driver's own (lock_order) */
 static DEFINE_MUTEX(hr_lock);		/* the fields below */
 static struct task_struct *hr_runner;
 static bool hr_running;
@@ -58,7 +59,7 @@ static int hr_runner_fn(void *data)
 {
 	struct hr_run *run = data;
 	const struct hr_scenario *sc = run->sc;
-	u32 old_delay = 0, old_lock = 0;
+	u32 old_delay = 0;
 	struct seq_buf s;
 	char *out;
 	int ret = 0;
@@ -72,7 +73,7 @@ static int hr_runner_fn(void *data)
 	if (hr_has(run, "delay_us"))
 		fake_iommu_knob("attach_delay_us", hr_get(run, "delay_us"), &old_delay);
 	if (sc->under_lock)
-		fake_iommu_knob("attach_takes_lock", 1, &old_lock);
+		fake_iommu_set_attach_lock(&hr_driver_lock);
 	fake_iommu_counters(NULL, run->before);
 	run->start = ktime_get();
 
@@ -88,7 +89,7 @@ static int hr_runner_fn(void *data)
 
 	fake_iommu_counters(NULL, run->after);
 	if (sc->under_lock)
-		fake_iommu_knob("attach_takes_lock", old_lock, NULL);
+		fake_iommu_set_attach_lock(NULL);
 	if (hr_has(run, "delay_us"))
 		fake_iommu_knob("attach_delay_us", old_delay, NULL);
 	if (kthread_should_stop())

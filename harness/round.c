@@ -98,9 +98,9 @@ static void hr_first_map(struct hr_party *p)
 		break;
 	default:
 		if (p->rc->run->sc->under_lock) {
-			mutex_lock(&fake_iommu_driver_lock);
+			mutex_lock(&hr_driver_lock);
 			hr_map(p);
-			mutex_unlock(&fake_iommu_driver_lock);
+			mutex_unlock(&hr_driver_lock);
 		} else {
 			hr_map(p);
 		}

@@ -242,7 +242,7 @@ const struct hr_scenario hr_scenarios[] = {
 		.unbound = true,
 	}, {
 		.name = "lock_order",
-		.what = "first map holding fake_iommu's private lock (negative control)",
+		.what = "first map holding a driver lock attach_dev takes (negative control)",
 		.class = HR_API_MISUSE,
 		.params = hr_p_lock,
 		.other = HR_OTHER_ATTACH,

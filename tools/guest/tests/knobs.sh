@@ -1,5 +1,5 @@
 # Every fake_iommu knob refuses bad input with EINVAL and keeps its value.
-for knob in attach_delay_us attach_delay_sleeps attach_may_sleep attach_takes_lock core_assert deferred warn; do
+for knob in attach_delay_us attach_delay_sleeps attach_may_sleep attach_drops core_assert deferred warn; do
 	before=$(cat $FI/$knob)
 	for bad in abc -1 4294967296 99999999999999999999 100001 2x "1 2" "" +1 0x10 " 1"; do
 		if wr $FI/$knob "$bad" 2>/dev/null; then
