@@ -35,7 +35,8 @@ else
 COLUMNS ?= 6.12:vanilla 6.12:seed-v3
 endif
 
-MATRIX ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:vanilla
+MATRIX ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector \
+	6.12:double-check 6.12:double-check-warn 7.3:vanilla 7.3:double-check 7.3:double-check-warn
 ifneq ($(PATCHES),)
 MATRIX += $(KVER):@$(abspath $(PATCHES))
 endif

@@ -47,7 +47,7 @@ fi
 hold_lock 9 "$cache/lock/src-$tag" "the $srcid source and build trees"
 if [ -n "$pdir" ]; then
 	stage "patch $(basename "$pdir") onto $srcid" >&2
-	"$here/patchset.sh" "$pdir" "$tree"
+	"$here/patchset.sh" "$pdir" "$tree" "$kver"
 fi
 
 # Config fragments: the base, then the flavour's.

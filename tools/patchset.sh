@@ -1,22 +1,25 @@
 #!/bin/sh
-# patchset.sh DIR TREE: make TREE hold its pristine sources plus the series
-# in DIR (a directory with a `series` file, patches applied in order with
-# -p1). The previous series is undone first by restoring the originals
+# patchset.sh DIR TREE [KVER]: make TREE hold its pristine sources plus the
+# series in DIR (a directory with a `series` file, patches applied in order
+# with -p1; `series-KVER`, where there is one, for kernel version KVER). The previous series is undone first by restoring the originals
 # saved when it was applied, so only the files the two series touch change
 # (and only those are recompiled). Prints nothing on success.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-dir=${1:?usage: patchset.sh DIR TREE}
-tree=${2:?usage: patchset.sh DIR TREE}
+dir=${1:?usage: patchset.sh DIR TREE [KVER]}
+tree=${2:?usage: patchset.sh DIR TREE [KVER]}
+kver=${3:-}
 state=$tree/.lockcheck
 orig=$state/orig
 
 [ -d "$dir" ] || die "patch set $dir does not exist"
-[ -f "$dir/series" ] || die "patch set $dir has no series file"
+series=$dir/series
+[ -n "$kver" ] && [ -f "$dir/series-$kver" ] && series=$dir/series-$kver
+[ -f "$series" ] || die "patch set $dir has no series file"
 
-patches=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$dir/series")
+patches=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series")
 for p in $patches; do
 	[ -f "$dir/$p" ] || die "series in $dir names $p, which does not exist"
 done
