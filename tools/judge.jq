@@ -58,6 +58,11 @@ def invalid:
 		 end),
 		(. as $r | required_counters[] | select($r.detectors[.] == null) | "detector \(.) not reported"),
 		(. as $r | required_counts[] | select($r.counts[.] == null) | "count \(.) not reported"),
+		(if .knobs == null then "fake_iommu knobs not printed"
+		 # a counting run prints nothing inside attach_dev (README, Detectors)
+		 elif .judge == "expected" and ((.knobs.warn // 1) != 0 or (.knobs.core_assert // 1) != 0)
+		 then "a counting run with fake_iommu printing inside attach_dev (warn=\(.knobs.warn), core_assert=\(.knobs.core_assert))"
+		 else empty end),
 		(if .lockdep == null then "lockdep state not printed"
 		 elif .lockdep == "absent" then "lockdep is not in this kernel (PROVE_LOCKING off)"
 		 elif .lockdep == "off" and ([.reports[] | select(stops_lockdep)] | length == 0)

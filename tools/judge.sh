@@ -52,7 +52,12 @@ jq -r '
 	  "|---|" + ($cols | map("---|") | join("")),
 	  ($scs[] as $s | "| \($s) (\($class[$s])) | " + ([$cols[] | $cells[$s + "\u0000" + .] // ""] | join(" | ")) + " |"),
 	  "",
-	  "Verdicts: error > splat (a kernel report other than the core lock assertion) > race (a fake_iommu race detector) > unlocked (attach without group->mutex only) > clean. **bold**: the cell failed (tools/judge.jq says why)."
+	  "Verdicts: error > splat (a kernel report other than the core lock assertion) > race (a fake_iommu race detector) > unlocked (attach without group->mutex only) > clean. **bold**: the cell failed (tools/judge.jq says why).",
+	  "",
+	  # which run the numbers come from: printing inside attach_dev skews counts
+	  "fake_iommu knobs of these cells: " + ([.[] | .knobs // empty | to_entries
+		| map("\(.key)=\(.value)") | join(" ")] | unique | if length == 0 then "not reported" else join("; ") end)
+		+ " (warn=0 core_assert=0: a counting run, nothing printed inside attach_dev; the kernel'"'"'s own splats come from make splats)."
 ' "$results/$name.json" >"$results/$name.md"
 
 sed 's/<br>/ \/ /g; s/\*\*//g' "$results/$name.md"

@@ -123,6 +123,11 @@ def record($log; $reports; $vmerr; $splat; $parsers; $meta):
 			 run: ($d.rounds_run | if . then tonumber else null end)},
 		detectors: numbered($kt; "detector"),
 		counts: numbered($kt; "count"),
+		# fake_iommu's knobs as the scenario started: which run this is
+		knobs: ([($b // [])[] | capture("^@@lockcheck: knobs (?<s>.*)$")? | .s] | first
+			| if . == null then null
+			  else [splits(" +") | select(. != "") | capture("^(?<k>[a-z_]+)=(?<v>[0-9]+)$")?
+				| {(.k): (.v | tonumber)}] | add // {} end),
 		lockdep: ([($b // [])[] | capture("^@@lockcheck: lockdep (?<s>.*)$")? | .s]
 			  | last
 			  | if . == null then null

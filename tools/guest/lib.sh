@@ -61,11 +61,19 @@ lockdep_state() {
 	fi
 }
 
-# scenario LINE: run one harness scenario to its end and print its KTAP
-# between markers, then lockdep's state. The host's record of the boot
+# knob_values: fake_iommu's knobs that change what a run measures.
+knob_values() {
+	for _k in core_assert warn attach_may_sleep attach_drops attach_delay_us; do
+		printf '%s=%s ' $_k "$(cat $FI/$_k)"
+	done
+}
+
+# scenario LINE: print fake_iommu's knobs, run one harness scenario to its
+# end and print its KTAP between markers, then lockdep's state. The host's record of the boot
 # (tools/record.jq) reads these markers.
 scenario() {
 	echo "@@lockcheck: scenario $1"
+	echo "@@lockcheck: knobs $(knob_values)"
 	wr $HR/trigger "$1" || { fail "trigger" "'$1' refused"; return 1; }
 	while grep -q '^# running' $HR/results; do sleep 0.2; done
 	echo "@@lockcheck: results begin"

@@ -184,6 +184,11 @@ fi
 # time prefix, as the kernel's have.
 log probe_first_map 's/^\([^[]\)/[    2.500000] \1/'
 passes "a log whose guest lines carry printk's prefix is read" expected
+# A counting run must print nothing inside attach_dev, and say so.
+log probe_first_map 's/^@@lockcheck: knobs core_assert=0 warn=0/@@lockcheck: knobs core_assert=0 warn=1/'
+fails "a counting run with fake_iommu printing fails" "a counting run with fake_iommu printing inside attach_dev (warn=1" expected
+log probe_first_map '/^@@lockcheck: knobs/d'
+fails "a run that does not print fake_iommu's knobs fails" "fake_iommu knobs not printed" expected
 # core_assertions: the splat runs' condition on the core's own assertion.
 log owner_misuse "/harness: END/r $fixtures/warning-core-title-our-frames.txt"
 passes "a required core assertion that fired passes" expected
