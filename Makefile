@@ -77,6 +77,7 @@ check: tools
 	@sh tools/tests/run-all.sh
 	@$(MAKE) -s matrix
 	@$(MAKE) -s splats SPLATS="6.12:vanilla 6.12:seed-v3"
+	@$(MAKE) -s run COLUMNS=7.3:upstream SCENARIOS=tools/scenarios/upstream
 	@$(MAKE) -s kdump
 	@$(MAKE) -s sanitize
 	@$(MAKE) -s fuzz
