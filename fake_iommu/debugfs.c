@@ -259,12 +259,14 @@ static ssize_t fi_remove_write(struct file *file, const char __user *ubuf, size_
 	struct fi_client *client, *found = NULL;
 	char buf[16];
 	u32 id;
+	int ret;
 
-	if (!fi_get_line(ubuf, len, buf, sizeof(buf)) && !strcmp(buf, "all")) {
+	ret = fi_get_line(ubuf, len, buf, sizeof(buf));
+	if (!ret && !strcmp(buf, "all")) {
 		fi_clients_remove_user();
 		return len;
 	}
-	if (fi_get_line(ubuf, len, buf, sizeof(buf)) || kparse_u32(buf, 0, INT_MAX, &id)) {
+	if (ret || kparse_u32(buf, 0, INT_MAX, &id)) {
 		pr_warn_ratelimited("fake_iommu: remove_client: value is not a client id or \"all\"\n");
 		return -EINVAL;
 	}
