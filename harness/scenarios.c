@@ -69,6 +69,31 @@ static const struct hr_param hr_p_bench[] = {
 };
 
 /*
+ * A round of its own: a fresh client bound to the harness driver and a
+ * page to map. hr_client_done() removes both.
+ */
+static struct device *hr_client_with_page(struct hr_run *run, void **buf)
+{
+	struct device *dev;
+
+	*buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!*buf)
+		return ERR_PTR(-ENOMEM);
+	dev = hr_client_add(run);
+	if (IS_ERR(dev)) {
+		kfree(*buf);
+		run->setup_failures++;
+	}
+	return dev;
+}
+
+static void hr_client_done(struct device *dev, void *buf)
+{
+	fake_iommu_client_remove(dev);
+	kfree(buf);
+}
+
+/*
  * fault_first_map: with `fails` attach failures injected, each of the first
  * maps must fail with DMA_MAPPING_ERROR and leave the device deferred; the
  * map after injection stops must succeed and translate.
@@ -82,15 +107,9 @@ static int hr_fault_round(struct hr_run *run)
 	u32 i;
 	int ret = 0;
 
-	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	dev = hr_client_add(run);
-	if (IS_ERR(dev)) {
-		kfree(buf);
-		run->setup_failures++;
+	dev = hr_client_with_page(run, &buf);
+	if (IS_ERR(dev))
 		return PTR_ERR(dev);
-	}
 	fake_iommu_fail_attaches(fails);
 	for (i = 0; i <= fails; i++) {
 		bool want_ok = i == fails;
@@ -110,8 +129,7 @@ static int hr_fault_round(struct hr_run *run)
 	fake_iommu_fail_attaches(0);
 	if (fake_iommu_check(dev, true))
 		run->check_failures++;
-	fake_iommu_client_remove(dev);
-	kfree(buf);
+	hr_client_done(dev, buf);
 	return ret;
 }
 
@@ -132,15 +150,9 @@ static int hr_controls_round(struct hr_run *run)
 	void *buf;
 	int i, ret = 0;
 
-	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	dev = hr_client_add(run);
-	if (IS_ERR(dev)) {
-		kfree(buf);
-		run->setup_failures++;
+	dev = hr_client_with_page(run, &buf);
+	if (IS_ERR(dev))
 		return PTR_ERR(dev);
-	}
 	domain = iommu_paging_domain_alloc(dev);
 	if (IS_ERR(domain)) {
 		run->setup_failures++;
@@ -167,8 +179,7 @@ static int hr_controls_round(struct hr_run *run)
 	if (fake_iommu_check(dev, false))
 		run->check_failures++;
 out:
-	fake_iommu_client_remove(dev);
-	kfree(buf);
+	hr_client_done(dev, buf);
 	return ret;
 }
 
