@@ -41,7 +41,7 @@ ifneq ($(PATCHES),)
 MATRIX += $(KVER):@$(abspath $(PATCHES))
 endif
 BENCH ?= $(MATRIX)
-SPLATS ?= $(MATRIX)
+SPLATS ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:vanilla
 
 .PHONY: all deps tools run matrix splats bench sanitize fuzz soak kdump races check shell modules \
 	clean distclean

@@ -31,7 +31,8 @@ EXPORT_SYMBOL_GPL(fake_iommu_set_attach_lock);
  * The core's own assertion, so a failure prints the kernel's real splat.
  * 7.x also has iommu_driver_get_domain_for_dev(), which asserts the same
  * lock, but it WARNs on the release path, where the core attaches the
- * release domain after unlisting the device: not usable from attach_dev.
+ * release domain after unlisting the device: consistency.c calls it on the
+ * deferred path only.
  */
 static void fi_core_assert(struct device *dev)
 {
@@ -80,8 +81,8 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 	/* The core clears the flag before a locked attach, after a deferred one. */
 	bool deferred = data_race(!!dev->iommu->attach_deferred);
 	bool atomic = fi_in_atomic();
-	/* Only on locked paths: a deferred attach under it would self-deadlock. */
-	struct mutex *lock = !atomic && !deferred ? READ_ONCE(fi_attach_lock) : NULL;
+	bool deferred_path;
+	struct mutex *lock;	/* fi_attach_lock, where this attach takes it */
 	int ret = 0;
 
 	if (WARN_ON_ONCE(!client))
@@ -112,10 +113,14 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 		fi_warn(dev, "two attach_dev calls at once\n");
 	}
 #if FI_ATTACH_HAS_OLD
-	fi_check_attach(client, domain, old);
+	deferred_path = fi_check_attach(client, domain, old);
 #else
-	fi_check_attach(client, domain, NULL);
+	deferred_path = fi_check_attach(client, domain, NULL);
 #endif
+	/* Only on the core's paths: the deferred one would self-deadlock. */
+	lock = !atomic && !deferred_path ? READ_ONCE(fi_attach_lock) : NULL;
+	if (!deferred_path)
+		WRITE_ONCE(client->installing, domain);
 
 	if (lock)
 		mutex_lock(lock);
@@ -129,6 +134,8 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 	}
 	if (lock)
 		mutex_unlock(lock);
+	if (!deferred_path)
+		WRITE_ONCE(client->installing, NULL);
 
 	atomic_dec(&client->in_attach);
 	return ret;

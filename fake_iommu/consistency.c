@@ -4,11 +4,14 @@
  * as it happens, and on request when things are quiet.
  *
  * A stale attach is the deferred-attach path writing the default domain
- * while the core already has the device on another domain: the map path
- * read attach_deferred before the core's own attach cleared it. Which path
- * called attach_dev is known only from the stack: both hand the driver the
- * default domain, and on 6.12 attach_dev has no `old` argument (on 7.x the
- * deferred path passes old == NULL, but so does the first attach at probe).
+ * while the core already has the device on another domain, or is installing
+ * one in an attach_dev still running (vanilla 6.12, where the two overlap):
+ * the map path read attach_deferred before the core's own attach cleared
+ * it. Which path called attach_dev is known only from the stack: both hand
+ * the driver the default domain, and on 6.12 attach_dev has no `old`
+ * argument (on 7.x the deferred path passes old == NULL, but so does the
+ * first attach at probe). Without frame pointers a tail call could hide
+ * iommu_deferred_attach() from the stack: fi_init() says so.
  */
 #include <linux/kallsyms.h>
 #include <linux/stacktrace.h>
@@ -27,7 +30,8 @@ static unsigned long fi_deferred_start, fi_deferred_end;
 static bool fi_in_deferred_attach(unsigned long addr)
 {
 	static const char name[] = "iommu_deferred_attach+";
-	unsigned long flags, off, size, end = READ_ONCE(fi_deferred_end);
+	/* Pairs with the release below: end published means start is too. */
+	unsigned long flags, off, size, end = smp_load_acquire(&fi_deferred_end);
 	bool found = false;
 
 	if (end)
@@ -37,17 +41,22 @@ static bool fi_in_deferred_attach(unsigned long addr)
 	if (!strncmp(fi_sym, name, sizeof(name) - 1) &&
 	    sscanf(fi_sym + sizeof(name) - 1, "%lx/%lx", &off, &size) == 2 && off < size) {
 		WRITE_ONCE(fi_deferred_start, addr - off);
-		WRITE_ONCE(fi_deferred_end, addr - off + size);
+		/* Pairs with the acquire above. */
+		smp_store_release(&fi_deferred_end, addr - off + size);
 		found = true;
 	}
 	spin_unlock_irqrestore(&fi_sym_lock, flags);
 	return found;
 }
 
-/* Is attach_dev running under iommu_deferred_attach()? */
+/*
+ * Is attach_dev running under iommu_deferred_attach()? It is a few frames
+ * up; looking no further bounds the kallsyms lookups made before its
+ * extent is known (every attach, in a boot with no deferred attach).
+ */
 static bool fi_on_deferred_path(void)
 {
-	unsigned long entries[16];
+	unsigned long entries[8];
 	unsigned int i, n;
 
 	n = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
@@ -75,11 +84,13 @@ static struct iommu_domain *fi_core_domain(struct device *dev)
 #endif
 }
 
-void fi_check_attach(struct fi_client *client, struct iommu_domain *domain,
+/* Counts what is wrong with this attach; true on the deferred path. */
+bool fi_check_attach(struct fi_client *client, struct iommu_domain *domain,
 		     struct iommu_domain *old)
 {
 	struct device *dev = &client->pdev->dev;
 	struct iommu_domain *hw = READ_ONCE(client->hw_domain);
+	struct iommu_domain *core;
 
 	if (hw == domain) {
 		fi_count(client, FI_REPEAT_ATTACH);
@@ -91,15 +102,17 @@ void fi_check_attach(struct fi_client *client, struct iommu_domain *domain,
 		fi_warn(dev, "attach: hardware has %s domain, the core says %s\n",
 			fi_domain_kind(hw), fi_domain_kind(old));
 	}
-	if (fi_on_deferred_path()) {
-		struct iommu_domain *core = fi_core_domain(dev);
-
-		if (core && core != domain) {
-			fi_count(client, FI_STALE_ATTACH);
-			fi_warn(dev, "deferred attach of %s domain over the core's %s\n",
-				fi_domain_kind(domain), fi_domain_kind(core));
-		}
+	if (!fi_on_deferred_path())
+		return false;
+	core = fi_core_domain(dev);
+	if (!core || core == domain)
+		core = READ_ONCE(client->installing);
+	if (core && core != domain) {
+		fi_count(client, FI_STALE_ATTACH);
+		fi_warn(dev, "deferred attach of %s domain over the core's %s\n",
+			fi_domain_kind(domain), fi_domain_kind(core));
 	}
+	return true;
 }
 
 const char *fi_domain_kind(struct iommu_domain *domain)

@@ -31,6 +31,8 @@ struct fi_client {
 	bool ready;
 	/* The domain the fake hardware translates this device with. */
 	struct iommu_domain *hw_domain;
+	/* The domain a core (not deferred) attach_dev is installing now. */
+	struct iommu_domain *installing;
 	atomic_t in_attach;
 	atomic_long_t count[FI_NR_COUNTERS];
 };
@@ -99,7 +101,7 @@ int fi_clients_add_user(unsigned int n);
 void fi_client_destroy(struct fi_client *client);
 void fi_clients_remove_all(void);
 void fi_clients_remove_user(void);
-void fi_check_attach(struct fi_client *client, struct iommu_domain *domain,
+bool fi_check_attach(struct fi_client *client, struct iommu_domain *domain,
 		     struct iommu_domain *old);
 const char *fi_domain_kind(struct iommu_domain *domain);
 int fi_group_mutex_probe(struct device *dev);

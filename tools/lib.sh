@@ -79,12 +79,16 @@ column_name() {
 # cell the run promises to the judge (one JSON object a line); a cell that
 # gets no record is a failure, never a gap. NTH: the same line's
 # repetition in one boot, from 0; REP: the boot's, when a line is booted
-# again (boot_meta's REP).
+# again (boot_meta's REP). LC_CELL_KNOBS ("core_assert=1 warn=1"): the
+# fake_iommu knobs the run sets, which the record must show.
 cell() {
 	jq -cn --arg kver "$2" --arg variant "$3" --arg flavour "$4" --arg boot "$5" \
 		--arg judge "$6" --arg asked "$7" --argjson nth "${8:-0}" --argjson rep "${9:-0}" \
+		--arg knobs "${LC_CELL_KNOBS:-}" \
 		'{kver: $kver, variant: $variant, flavour: $flavour, boot: $boot,
-		  judge: $judge, asked: $asked, nth: $nth, rep: $rep}' >>"$1"
+		  judge: $judge, asked: $asked, nth: $nth, rep: $rep}
+		 + if $knobs == "" then {} else {knobs: ([$knobs | splits(" +") | select(. != "")
+			| split("=") | {(.[0]): (.[1] | tonumber)}] | add)} end' >>"$1"
 }
 
 # boot_meta KVER VARIANT FLAVOUR BOOT JUDGE KERNEL_OUT [REP]: the BOOT_META

@@ -38,7 +38,10 @@ for col in "$@"; do
 	column_name "$col" >/dev/null
 done
 
-# The cells promised to the judge, before anything is booted.
+# The cells promised to the judge, before anything is booted, with the
+# knobs they must run with.
+LC_CELL_KNOBS=$knobs
+export LC_CELL_KNOBS
 mkdir -p "$results"
 hold_lock 7 "$results/.lock" "the results directory"
 cells=$results/$name.cells

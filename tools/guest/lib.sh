@@ -17,7 +17,8 @@ pass() {
 }
 
 fail() {
-	echo "@@lockcheck: not ok $1: $2"
+	# a kmsg record holds 1 KiB: a long reason is cut, never lost
+	printf '@@lockcheck: not ok %s: %.800s\n' "$1" "$2"
 	failures=$((failures + 1))
 }
 
@@ -37,7 +38,7 @@ load() {
 
 # show: standard input into the kernel's log, one record per line.
 show() {
-	while IFS= read -r _line; do
+	while IFS= read -r _line || [ -n "$_line" ]; do
 		printf '%s\n' "$_line"
 	done
 }

@@ -190,8 +190,18 @@ fails "a counting run with fake_iommu printing fails" "a counting run with fake_
 log probe_first_map '/^@@lockcheck: knobs/d'
 fails "a run that does not print fake_iommu's knobs fails" "fake_iommu knobs not printed" expected
 # core_assertions: the splat runs' condition on the core's own assertion.
+log owner_misuse "/harness: END/r $fixtures/warning-core-title-our-frames.txt
+s/^@@lockcheck: knobs core_assert=0 warn=0/@@lockcheck: knobs core_assert=1 warn=0/"
+fails "a core assertion is the core's only when core_assert=1: a counting run fails" "a counting run with fake_iommu printing inside attach_dev (warn=0, core_assert=1)" expected
 log owner_misuse "/harness: END/r $fixtures/warning-core-title-our-frames.txt"
-passes "a required core assertion that fired passes" expected
+fails "an unasked lock assertion (core_assert=0) is a splat" "got splat, expected unlocked" expected
+log owner_misuse "/harness: END/r $fixtures/warning-core-title-our-frames.txt
+s/^@@lockcheck: knobs core_assert=0 warn=0/@@lockcheck: knobs core_assert=1 warn=1/"
+export LC_CELL_KNOBS="core_assert=1 warn=1"
+passes "a required core assertion that fired passes (a splat run)" splats
+log owner_misuse
+fails "a run whose knobs did not take fails" "fake_iommu knob core_assert was 0, the run set 1" splats
+unset LC_CELL_KNOBS
 log owner_misuse
 fails "a required core assertion that did not fire fails" "core_assertions>0 fails (core_assertions=0)" expected
 # count-reports.sh with no log is no pass.
