@@ -18,7 +18,8 @@
 KVER ?= 6.12
 KDUMP ?= 1
 VM_TIMEOUT ?= 300
-export KVER KSRC VARIANT PATCHES FLAVOUR CACHE KDUMP VM_TIMEOUT SCENARIOS RESULTS
+export KVER KSRC VARIANT PATCHES FLAVOUR CACHE KDUMP VM_TIMEOUT SCENARIOS RESULTS \
+	SANITIZE_FLAVOURS
 # One id for everything this make runs: the judge refuses records of others.
 ifndef LC_RUN_ID
 LC_RUN_ID := $(shell date +%s)-$(shell echo $$$$)
@@ -79,7 +80,7 @@ check: tools
 	@$(MAKE) -s splats SPLATS="6.12:vanilla 6.12:seed-v3"
 	@$(MAKE) -s run COLUMNS=7.3:upstream SCENARIOS=tools/scenarios/upstream
 	@$(MAKE) -s kdump
-	@$(MAKE) -s sanitize SCENARIOS=tools/scenarios/sanitize-smoke
+	@$(MAKE) -s sanitize SCENARIOS=tools/scenarios/sanitize-smoke SANITIZE_FLAVOURS=sanitize
 	@$(MAKE) -s fuzz
 	@sh tools/tests/count-reports.sh results/*/*_*.log
 

@@ -88,6 +88,8 @@ printf 'seed-v3  sometimes  reason\n' >"$tmp/find/bad-races"
 must_fail "a bad races expectation is named" "want for seed-v3 must be 0 or any, not sometimes" \
 	sh "$tools/races-report.sh" "$tmp/find/races.tsv" "$tmp/find/bad-races"
 echo keep >"$tmp/find/stress-races.cells"
+must_fail "a bad SANITIZE_FLAVOURS is named" "SANITIZE_FLAVOURS: 'kasan' is not sanitize or kcsan" \
+	env RESULTS="$tmp/find" SANITIZE_FLAVOURS=kasan sh "$tools/stress.sh" sanitize
 must_fail "a bad RACE_ROUNDS is named" "RACE_ROUNDS=12x must be a positive whole number" \
 	env RESULTS="$tmp/find" RACE_ROUNDS=12x sh "$tools/stress.sh" races
 must_fail "an unknown race variant is named" "RACE_VARIANTS: no patches/no-such/series" \
