@@ -80,7 +80,7 @@ check: tools
 	@$(MAKE) -s splats SPLATS="6.12:vanilla 6.12:seed-v3"
 	@$(MAKE) -s run COLUMNS=7.3:upstream SCENARIOS=tools/scenarios/upstream
 	@$(MAKE) -s kdump
-	@$(MAKE) -s sanitize SCENARIOS=tools/scenarios/sanitize-smoke SANITIZE_FLAVOURS=sanitize
+	@$(MAKE) -s sanitize SCENARIOS=tools/scenarios/sanitize-smoke
 	@$(MAKE) -s fuzz
 	@sh tools/tests/count-reports.sh results/*/*_*.log
 

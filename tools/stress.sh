@@ -36,8 +36,8 @@ race_variants=${RACE_VARIANTS:-seed-v3 recheck-under-lock}
 race_rounds=${RACE_ROUNDS:-200}
 race_skip=${RACE_SKIP_WATCH:-10}
 reps=${REPS:-3}
-# SANITIZE_FLAVOURS: make check runs KASAN only (a KCSAN kernel is another
-# 6.5 minutes to build from cold); make sanitize runs both.
+# SANITIZE_FLAVOURS: both by default; one of them to save a kernel build
+# (each is about 5 minutes from cold).
 flavours=${SANITIZE_FLAVOURS:-sanitize kcsan}
 # Checked before anything is written: a bad value keeps the last results.
 for fl in $flavours; do
