@@ -109,14 +109,18 @@ EXPORT_SYMBOL_GPL(fake_iommu_knob);
  * @times: how many; 0 stops injecting
  *
  * The same fault attribute as debugfs fail_attach/, set to fail every time.
+ * Return: 0, or -EOPNOTSUPP without CONFIG_FAULT_INJECTION.
  */
-void fake_iommu_fail_attaches(unsigned int times)
+int fake_iommu_fail_attaches(unsigned int times)
 {
-	fi_fail_attach.probability = 100;
+#ifdef CONFIG_FAULT_INJECTION
+	fi_fail_attach.probability = times ? 100 : 0;
 	fi_fail_attach.interval = 1;
 	atomic_set(&fi_fail_attach.times, times);
-	if (!times)
-		fi_fail_attach.probability = 0;
+	return 0;
+#else
+	return -EOPNOTSUPP;
+#endif
 }
 EXPORT_SYMBOL_GPL(fake_iommu_fail_attaches);
 
@@ -313,6 +317,8 @@ int fi_debugfs_init(void)
 	debugfs_create_file("reset", 0200, fi_dir, NULL, &fi_reset_fops);
 	debugfs_create_file("add_clients", 0200, fi_dir, NULL, &fi_add_fops);
 	debugfs_create_file("remove_client", 0200, fi_dir, NULL, &fi_remove_fops);
+	if (!IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS))
+		return 0;	/* said at load: features.c */
 	d = fault_create_debugfs_attr("fail_attach", fi_dir, &fi_fail_attach);
 	if (IS_ERR(d)) {
 		debugfs_remove_recursive(fi_dir);

@@ -51,7 +51,7 @@ bool fake_iommu_client_deferred(struct device *dev);
 void fake_iommu_counters(struct device *dev, long *out);
 int fake_iommu_check(struct device *dev, bool expect_unmapped);
 int fake_iommu_knob(const char *name, u32 val, u32 *old);
-void fake_iommu_fail_attaches(unsigned int times);
+int fake_iommu_fail_attaches(unsigned int times);
 void fake_iommu_set_attach_lock(struct mutex *lock);
 
 #endif /* FAKE_IOMMU_H */

@@ -106,6 +106,7 @@ bool fi_check_attach(struct fi_client *client, struct iommu_domain *domain,
 const char *fi_domain_kind(struct iommu_domain *domain);
 int fi_group_mutex_probe(struct device *dev);
 bool fi_group_mutex_held(struct device *dev);
+void fi_report_kernel_features(void);
 int fi_debugfs_init(void);
 void fi_debugfs_exit(void);
 

@@ -82,8 +82,7 @@ static int __init fi_init(void)
 		return -EINVAL;
 	}
 
-	if (!IS_ENABLED(CONFIG_FRAME_POINTER))
-		pr_warn("fake_iommu: no frame pointers: a tail call may hide iommu_deferred_attach() from the stack, and stale_attach under-count\n");
+	fi_report_kernel_features();
 
 	/* The IOMMU's own device, parent of its sysfs entry. */
 	fi_hwdev = platform_device_register_simple("fake_iommu", -1, NULL, 0);

@@ -56,6 +56,8 @@ struct hr_scenario {
 	const struct hr_param *params;
 	/* Runs every round; NULL means hr_round() with the table's settings. */
 	int (*run)(struct hr_run *run);
+	/* Why this kernel cannot run the scenario (it is skipped), or NULL. */
+	const char *(*unsupported)(void);
 	enum hr_other other;
 	enum hr_first first;
 	bool unbound;		/* no driver bound to the client (api-misuse) */
@@ -82,6 +84,7 @@ struct hr_run {
 	u64 *samples;
 	unsigned int nsamples, max_samples;
 	const char *error;
+	const char *skip;	/* sc->unsupported()'s reason: no round ran */
 };
 
 extern const struct hr_scenario hr_scenarios[];

@@ -76,8 +76,9 @@ static int hr_runner_fn(void *data)
 		fake_iommu_set_attach_lock(&hr_driver_lock);
 	fake_iommu_counters(NULL, run->before);
 	run->start = ktime_get();
+	run->skip = sc->unsupported ? sc->unsupported() : NULL;
 
-	while (run->rounds < hr_get(run, "rounds") && !kthread_should_stop() &&
+	while (!run->skip && run->rounds < hr_get(run, "rounds") && !kthread_should_stop() &&
 	       !hr_should_stop(run)) {
 		ret = sc->run ? sc->run(run) : hr_round(run);
 		run->rounds++;

@@ -58,7 +58,7 @@ void hr_report(struct hr_run *run, struct seq_buf *s, int status)
 	if (!why && (run->bad_translations || run->setup_failures))
 		why = "a map did not behave as required";
 	/* A run cut short by timeout_s has not done what was asked. */
-	if (!why && run->rounds < want)
+	if (!why && !run->skip && run->rounds < want)
 		why = "timed out before all rounds ran";
 
 	seq_buf_puts(s, "KTAP version 1\n1..1\n# scenario: ");
@@ -82,7 +82,9 @@ void hr_report(struct hr_run *run, struct seq_buf *s, int status)
 		seq_buf_printf(s, "# first_unlocked_attach_us: %lld\n", run->first_detection_us);
 	}
 	hr_report_samples(run, s);
-	if (why)
+	if (run->skip)
+		seq_buf_printf(s, "ok 1 %s # SKIP %s\n", run->sc->name, run->skip);
+	else if (why)
 		seq_buf_printf(s, "# reason: %s\nnot ok 1 %s\n", why, run->sc->name);
 	else
 		seq_buf_printf(s, "ok 1 %s\n", run->sc->name);

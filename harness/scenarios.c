@@ -93,6 +93,13 @@ static void hr_client_done(struct device *dev, void *buf)
 	kfree(buf);
 }
 
+static const char *hr_fault_unsupported(void)
+{
+	if (fake_iommu_fail_attaches(0) == -EOPNOTSUPP)
+		return "CONFIG_FAULT_INJECTION is not set: no attach failure can be injected";
+	return NULL;
+}
+
 /*
  * fault_first_map: with `fails` attach failures injected, each of the first
  * maps must fail with DMA_MAPPING_ERROR and leave the device deferred; the
@@ -110,7 +117,11 @@ static int hr_fault_round(struct hr_run *run)
 	dev = hr_client_with_page(run, &buf);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
-	fake_iommu_fail_attaches(fails);
+	ret = fake_iommu_fail_attaches(fails);
+	if (ret) {
+		hr_client_done(dev, buf);
+		return ret;
+	}
 	for (i = 0; i <= fails; i++) {
 		bool want_ok = i == fails;
 
@@ -228,6 +239,7 @@ const struct hr_scenario hr_scenarios[] = {
 		.class = HR_LEGAL,
 		.params = hr_p_fault,
 		.run = hr_fault_round,
+		.unsupported = hr_fault_unsupported,
 	}, {
 		.name = "map_vs_map",
 		.what = "two first maps at once from one driver outside probe",

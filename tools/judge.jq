@@ -50,13 +50,15 @@ def invalid:
 		(if .ktap.present | not then "no KTAP results"
 		 else
 			(if .ktap.parser != "ok" then "KTAP parser \(.ktap.parser)" else empty end),
-			(if .ktap.result != "ok" then "KTAP \(.ktap.result // "result missing"): \(.ktap.reason // "no reason given")" else empty end),
+			(if .ktap.result == "ok" or .ktap.result == "skip" then empty
+			 else "KTAP \(.ktap.result // "result missing"): \(.ktap.reason // "no reason given")" end),
 			(if .class == null then "scenario class not reported" else empty end),
 			# A correct driver is bound; only api-misuse maps without one.
 			(if (.class == "legal" or .class == "driver-bug") and (.counts.map_unbound // 0) > 0
 			 then "\(.counts.map_unbound) pages mapped on a client with no driver bound, in a \(.class) scenario"
 			 else empty end),
 			(if .rounds.requested == null or .rounds.run == null then "rounds not reported"
+			 elif .ktap.result == "skip" then empty
 			 elif .rounds.run < .rounds.requested then "ran \(.rounds.run) of \(.rounds.requested) rounds"
 			 else empty end)
 		 end),
@@ -68,6 +70,9 @@ def invalid:
 		 then "a counting run with fake_iommu printing inside attach_dev (warn=\(.knobs.warn), core_assert=\(.knobs.core_assert))"
 		 else empty end),
 		(if .lockdep == null then "lockdep state not printed"
+		 # a distribution kernel has no lockdep: its verdicts say so
+		 elif .variant == "stock" then
+			(if .lockdep != "absent" then "lockdep \(.lockdep) in a stock column: not the distribution kernel its expected verdicts describe" else empty end)
 		 elif .lockdep == "absent" then "lockdep is not in this kernel (PROVE_LOCKING off)"
 		 elif .lockdep == "off" and ([.reports[] | select(stops_lockdep)] | length == 0)
 		 then "lockdep was switched off and no report says why"
@@ -75,9 +80,11 @@ def invalid:
 	   end) ];
 
 # error > splat (a report but the core's assertion) > race (a detector
-# other than unlocked_attach) > unlocked > clean.
+# other than unlocked_attach) > unlocked > clean; skip: the scenario said
+# this kernel cannot run it (its reason is a condition of its own).
 def verdict:
 	if (invalid | length > 0) then "error"
+	elif .ktap.result == "skip" then "skip"
 	elif any(.reports[]; assertion | not) then "splat"
 	elif any(.detectors | to_entries[]; .key != "unlocked_attach" and .value > 0) then "race"
 	elif (.detectors.unlocked_attach // 0) > 0 or any(.reports[]; assertion) then "unlocked"
@@ -89,11 +96,15 @@ def verdict:
 # matching REGEX; "report~REGEX": such a report may appear. With either,
 # every such report must match one of the line's REGEXes, so an expected
 # lockdep cycle cannot hide a KASAN report or an oops. (No spaces or
-# commas in a REGEX: "." for a space.)
-def cond_failures($conds; $dets; $reports):
+# commas in a REGEX: "." for a space.) "reason+REGEX": the KTAP reason
+# (a skip's, or a failure's) matches REGEX.
+def cond_failures($conds; $dets; $reports; $reason):
 	if $conds == "-" then []
 	else ($conds | split(",")) as $cs
-	| [$cs[] | select(startswith("report") | not)
+	| [$cs[] | select(startswith("reason+")) | ltrimstr("reason+") as $re
+	   | select(($reason // "") | test($re) | not)
+	   | "reason does not match \($re) (reason: \($reason // "none"))"]
+	+ [$cs[] | select(startswith("report") or startswith("reason+") | not)
 	   | (capture("^(?<n>[a-z_]+)(?<op>>0|=0)$")
 	      // error("tools/expected: malformed condition \(.)")) as $c
 	   | ($dets[$c.n]) as $v
@@ -138,7 +149,8 @@ def judge($cells; $records; $expected; $findings; $run_id):
 				(if ("|" + $e.want + "|") | contains("|" + $v + "|") | not
 				 then ["got \($v), expected \($e.want) because \($e.why)"] else [] end)
 				+ cond_failures($e.conds; $r.detectors + $r.counts
-					+ {core_assertions: ([$r.reports[] | select(assertion)] | length)}; $r.reports)
+					+ {core_assertions: ([$r.reports[] | select(assertion)] | length)}; $r.reports;
+					$r.ktap.reason)
 			end
 		   else
 			[$r.reports[] | select((.ours_title or .ours_stack) and (known($findings) | not))

@@ -115,8 +115,10 @@ def record($log; $reports; $vmerr; $splat; $parsers; $meta):
 		ktap: {present: ($kt | length > 0),
 		       result: (if $res == null then null
 				elif ($res | startswith("not ok")) then "not ok"
+				elif ($res | test(" # SKIP")) then "skip"
 				else "ok" end),
-		       reason: $d.reason,
+		       # a skipped test's reason is its SKIP directive's
+		       reason: ((($res // "") | capture(" # SKIP (?<r>.*)$") | .r)? // $d.reason),
 		       parser: ($parsers[$k] // "no KTAP"),
 		       diag: $d},
 		rounds: {requested: ($d.rounds_requested | if . then tonumber else null end),

@@ -21,6 +21,8 @@ cat >"$EXPECTED" <<'LINES'
 6.12 vanilla lock_order splat report+^possible.deadlock.in.fi_attach_dev$ fixture: a lockdep cycle expected, nothing else
 6.12 vanilla fault_first_map clean stale_attach>=1 fixture: a malformed condition
 6.12 vanilla owner_misuse unlocked core_assertions>0 fixture: the core's assertion required
+6.12 stock probe_first_map unlocked - fixture: a distribution kernel, no lockdep
+6.12 stock fault_first_map skip reason+^CONFIG_FAULT_INJECTION.is.not.set fixture: skipped for its reason
 LINES
 # Stand-ins for kunit.py: one content, one that finds the KTAP malformed.
 printf 'import sys\nsys.stdin.read()\n' >"$tmp/kunit-ok.py"
@@ -39,7 +41,7 @@ log() {
 }
 
 # judged NAME JUDGE [ENV...] < LOG: record the log as the one boot of
-# cell (6.12, vanilla, SCENARIO from the log) under a fresh results
+# cell (6.12, VARIANT or vanilla, SCENARIO from the log) under a fresh results
 # directory, judge it, and leave judge.sh's output in $tmp/out.
 judged() {
 	_name=$1 _judge=$2
@@ -52,11 +54,11 @@ judged() {
 	_line=$(sed -n 's/^@@lockcheck: scenario //p' "$_r/cell/x.log" | head -n 1)
 	printf '. /lib/lockcheck/lib.sh\nup && scenario "%s"\ndown\n' "${_line:-${_sc:-probe_first_map rounds=20}}" >"$_r/x.steps"
 	env KTAP_PARSER="$tmp/kunit-ok.py" "$@" \
-		BOOT_META="$(jq -cn --arg j "$_judge" '{kernel: "6.12.117", kver: "6.12", variant: "vanilla", flavour: "", boot: "elfcorehdr", judge: $j}')" \
+		BOOT_META="$(jq -cn --arg j "$_judge" --arg v "${VARIANT:-vanilla}" '{kernel: "6.12.117", kver: "6.12", variant: $v, flavour: "", boot: "elfcorehdr", judge: $j}')" \
 		sh "$tools/record.sh" "$_r/cell/x.log" "$_r/x.steps" "${VMERR:-}" >"$_r/cell/x.record.json" 2>"$tmp/rec.err" ||
 		{ echo "record.sh failed: $(cat "$tmp/rec.err")" >"$tmp/out"; return 1; }
 	: >"$_r/t.cells"
-	cell "$_r/t.cells" 6.12 vanilla "" elfcorehdr "$_judge" "${_line:-probe_first_map rounds=20}"
+	cell "$_r/t.cells" 6.12 "${VARIANT:-vanilla}" "" elfcorehdr "$_judge" "${_line:-probe_first_map rounds=20}"
 	RESULTS=$_r sh "$tools/judge.sh" t "$_r/t.cells" >"$tmp/out" 2>&1
 }
 
@@ -204,6 +206,23 @@ fails "a run whose knobs did not take fails" "fake_iommu knob core_assert was 0,
 unset LC_CELL_KNOBS
 log owner_misuse
 fails "a required core assertion that did not fire fails" "core_assertions>0 fails (core_assertions=0)" expected
+# Stock columns: a distribution kernel has no lockdep and no fault
+# injection; what it cannot run is skipped, for the reason expected.
+export VARIANT=stock
+log probe_first_map 's/^@@lockcheck: lockdep debug_locks=1/@@lockcheck: lockdep absent/; s/^# detector unlocked_attach: 0/# detector unlocked_attach: 20/'
+passes "a stock kernel without lockdep passes, its verdicts say so" expected
+log probe_first_map 's/^# detector unlocked_attach: 0/# detector unlocked_attach: 20/'
+fails "a stock column whose kernel has lockdep is not the stock kernel" "lockdep on in a stock column" expected
+skipped='s/^@@lockcheck: lockdep debug_locks=1/@@lockcheck: lockdep absent/; s/^# rounds_run: 20/# rounds_run: 0/'
+log fault_first_map "$skipped; s/^ok 1 fault_first_map/ok 1 fault_first_map # SKIP CONFIG_FAULT_INJECTION is not set: no attach failure can be injected/"
+passes "a scenario skipped for the expected reason passes" expected
+log fault_first_map "$skipped; s/^ok 1 fault_first_map/ok 1 fault_first_map # SKIP no clients/"
+fails "a skip for another reason fails" "reason does not match ^CONFIG_FAULT_INJECTION.is.not.set (reason: no clients)" expected
+log probe_first_map "$skipped; s/^ok 1 probe_first_map/ok 1 probe_first_map # SKIP CONFIG_FAULT_INJECTION is not set/"
+fails "a skip where a result is expected fails" "got skip, expected unlocked" expected
+unset VARIANT
+log probe_first_map 's/^@@lockcheck: lockdep debug_locks=1/@@lockcheck: lockdep absent/'
+fails "a built kernel without lockdep fails" "lockdep is not in this kernel" expected
 # count-reports.sh with no log is no pass.
 if sh "$here/count-reports.sh" "$tmp/no-such-dir"/*.log >"$tmp/out" 2>&1; then
 	ko "count-reports fails when no log matches" "exited 0: $(tail -n 1 "$tmp/out")"

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the running kernel lacks, and what that costs the results. A stock
+ * distribution kernel has no lockdep and no fault injection, and a normal
+ * boot never defers an attach: every gap is one line at load, never a
+ * build failure and never a silent hole in the results.
+ */
+#include <linux/crash_dump.h>
+
+#include "internal.h"
+
+struct fi_feature {
+	bool present;
+	const char *missing;
+	const char *lost;
+};
+
+void fi_report_kernel_features(void)
+{
+	const struct fi_feature features[] = {
+		{ IS_ENABLED(CONFIG_PROVE_LOCKING), "CONFIG_PROVE_LOCKING is not set",
+		  "no lockdep report can appear; the counters still work" },
+		{ IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP), "CONFIG_DEBUG_ATOMIC_SLEEP is not set",
+		  "no sleeping-in-atomic BUG can appear; atomic_attach still counts" },
+		{ IS_ENABLED(CONFIG_FAULT_INJECTION), "CONFIG_FAULT_INJECTION is not set",
+		  "no attach failure can be injected; fault_first_map is skipped" },
+		{ IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS),
+		  "CONFIG_FAULT_INJECTION_DEBUG_FS is not set", "no fail_attach/ in debugfs" },
+		{ IS_ENABLED(CONFIG_FRAME_POINTER), "CONFIG_FRAME_POINTER is not set",
+		  "a tail call may hide iommu_deferred_attach() from the stack, and stale_attach under-count" },
+		{ is_kdump_kernel(), "is_kdump_kernel() is false",
+		  "the core attaches at probe and never defers; boot with elfcorehdr=<addr> or use a kdump capture kernel" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(features); i++)
+		if (!features[i].present)
+			pr_notice("fake_iommu: %s: %s\n", features[i].missing, features[i].lost);
+}
