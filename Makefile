@@ -7,6 +7,7 @@
 #   make sanitize / fuzz / soak / kdump   the harness under stress
 #   make races    KCSAN on attach_deferred itself, variant by variant
 #   make splats   the kernel's own splats: matrix cells with core_assert=1 warn=1
+#   make stock    Debian's own 6.12 and 7.3 kernels, no kernel build
 #   make check    the whole test suite (what CI runs; soak stays outside)
 #   make shell    boot the VM with the modules and a shell on this terminal
 #   make modules KDIR=/lib/modules/$(uname -r)/build   for your own test VM
@@ -42,9 +43,10 @@ ifneq ($(PATCHES),)
 MATRIX += $(KVER):@$(abspath $(PATCHES))
 endif
 BENCH ?= $(MATRIX)
+STOCK ?= 6.12:stock 7.3:stock
 SPLATS ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:vanilla
 
-.PHONY: all deps tools run matrix splats bench sanitize fuzz soak kdump races check shell modules \
+.PHONY: all deps tools run matrix splats stock bench sanitize fuzz soak kdump races check shell modules \
 	clean distclean
 
 all: tools
@@ -66,6 +68,10 @@ splats: tools
 	@KNOBS="core_assert=1 warn=1" POLICY=splats EXPECTED=tools/expected-splats \
 		SCENARIOS=$${SCENARIOS:-tools/scenarios/splats} sh tools/run.sh splats $(SPLATS)
 
+# Distribution kernels as a test VM runs them (tools/stock.sh).
+stock: tools
+	@sh tools/run.sh stock $(STOCK)
+
 bench: tools
 	@sh tools/bench.sh $(BENCH)
 
@@ -79,6 +85,7 @@ check: tools
 	@$(MAKE) -s matrix
 	@$(MAKE) -s splats SPLATS="6.12:vanilla 6.12:seed-v3"
 	@$(MAKE) -s run COLUMNS=7.3:upstream SCENARIOS=tools/scenarios/upstream
+	@$(MAKE) -s stock
 	@$(MAKE) -s kdump
 	@$(MAKE) -s sanitize SCENARIOS=tools/scenarios/sanitize-smoke
 	@$(MAKE) -s fuzz

@@ -10,8 +10,7 @@
  * it. Which path called attach_dev is known only from the stack: both hand
  * the driver the default domain, and on 6.12 attach_dev has no `old`
  * argument (on 7.x the deferred path passes old == NULL, but so does the
- * first attach at probe). Without frame pointers a tail call could hide
- * iommu_deferred_attach() from the stack: fi_init() says so.
+ * first attach at probe).
  */
 #include <linux/kallsyms.h>
 #include <linux/stacktrace.h>
@@ -19,40 +18,65 @@
 #include "internal.h"
 
 /*
- * iommu_deferred_attach()'s text: it is not exported, so its extent is
- * read from kallsyms the first time one of its return addresses is seen
- * ("iommu_deferred_attach+0x2d/0x30"), after which a range check serves.
+ * The deferred path: iommu_deferred_attach(), or the DMA-API glue that
+ * calls it (dma-iommu.c attaches through nothing else), whose frame is
+ * what remains where a tail call hid iommu_deferred_attach()'s: kernels
+ * without frame pointers compile with sibling calls (Debian's 6.12 does).
  */
+static const char * const fi_deferred_callers[] = {
+	"iommu_deferred_attach+", "__iommu_dma_", "iommu_dma_", "dma_iova_try_alloc+",
+};
+
+/*
+ * The functions seen on attach stacks, each learned once from kallsyms
+ * ("iommu_deferred_attach+0x2d/0x30": none of them is exported), after
+ * which a range check serves. Entries are written once, under the lock,
+ * and published by the count; a full table only means more lookups.
+ */
+struct fi_text_range {
+	unsigned long start, end;
+	bool deferred;
+};
+
 static DEFINE_SPINLOCK(fi_sym_lock);
 static char fi_sym[KSYM_SYMBOL_LEN];
-static unsigned long fi_deferred_start, fi_deferred_end;
+static struct fi_text_range fi_ranges[32];
+static unsigned int fi_nr_ranges;
 
-static bool fi_in_deferred_attach(unsigned long addr)
+static bool fi_in_deferred_caller(unsigned long addr)
 {
-	static const char name[] = "iommu_deferred_attach+";
-	/* Pairs with the release below: end published means start is too. */
-	unsigned long flags, off, size, end = smp_load_acquire(&fi_deferred_end);
-	bool found = false;
+	/* Pairs with the release below: a counted entry is complete. */
+	unsigned int i, n = smp_load_acquire(&fi_nr_ranges);
+	unsigned long flags, off, size;
+	bool deferred = false;
+	char *plus;
 
-	if (end)
-		return addr >= READ_ONCE(fi_deferred_start) && addr < end;
+	for (i = 0; i < n; i++)
+		if (addr >= fi_ranges[i].start && addr < fi_ranges[i].end)
+			return fi_ranges[i].deferred;
 	spin_lock_irqsave(&fi_sym_lock, flags);
 	sprint_symbol(fi_sym, addr);
-	if (!strncmp(fi_sym, name, sizeof(name) - 1) &&
-	    sscanf(fi_sym + sizeof(name) - 1, "%lx/%lx", &off, &size) == 2 && off < size) {
-		WRITE_ONCE(fi_deferred_start, addr - off);
-		/* Pairs with the acquire above. */
-		smp_store_release(&fi_deferred_end, addr - off + size);
-		found = true;
+	plus = strchr(fi_sym, '+');
+	if (plus && sscanf(plus + 1, "%lx/%lx", &off, &size) == 2 && off < size) {
+		for (i = 0; i < ARRAY_SIZE(fi_deferred_callers); i++)
+			if (str_has_prefix(fi_sym, fi_deferred_callers[i]))
+				deferred = true;
+		n = fi_nr_ranges;
+		if (n < ARRAY_SIZE(fi_ranges)) {
+			fi_ranges[n].start = addr - off;
+			fi_ranges[n].end = addr - off + size;
+			fi_ranges[n].deferred = deferred;
+			/* Pairs with the acquire above. */
+			smp_store_release(&fi_nr_ranges, n + 1);
+		}
 	}
 	spin_unlock_irqrestore(&fi_sym_lock, flags);
-	return found;
+	return deferred;
 }
 
 /*
- * Is attach_dev running under iommu_deferred_attach()? It is a few frames
- * up; looking no further bounds the kallsyms lookups made before its
- * extent is known (every attach, in a boot with no deferred attach).
+ * Is attach_dev running under the deferred path? It is a few frames up;
+ * looking no further bounds the kallsyms lookups.
  */
 static bool fi_on_deferred_path(void)
 {
@@ -61,7 +85,7 @@ static bool fi_on_deferred_path(void)
 
 	n = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
 	for (i = 0; i < n; i++)
-		if (fi_in_deferred_attach(entries[i]))
+		if (fi_in_deferred_caller(entries[i]))
 			return true;
 	return false;
 }

@@ -26,10 +26,10 @@ void fi_report_kernel_features(void)
 		  "no attach failure can be injected; fault_first_map is skipped" },
 		{ IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS),
 		  "CONFIG_FAULT_INJECTION_DEBUG_FS is not set", "no fail_attach/ in debugfs" },
-		{ IS_ENABLED(CONFIG_FRAME_POINTER), "CONFIG_FRAME_POINTER is not set",
-		  "a tail call may hide iommu_deferred_attach() from the stack, and stale_attach under-count" },
+		{ IS_ENABLED(CONFIG_KALLSYMS), "CONFIG_KALLSYMS is not set",
+		  "the deferred path cannot be told from the stack: stale_attach never counts" },
 		{ is_kdump_kernel(), "is_kdump_kernel() is false",
-		  "the core attaches at probe and never defers; boot with elfcorehdr=<addr> or use a kdump capture kernel" },
+		  "no attach is deferred; boot with elfcorehdr=<addr> or use a capture kernel" },
 	};
 	unsigned int i;
 

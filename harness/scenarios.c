@@ -100,6 +100,13 @@ static const char *hr_fault_unsupported(void)
 	return NULL;
 }
 
+static const char *hr_lock_order_unsupported(void)
+{
+	if (!IS_ENABLED(CONFIG_PROVE_LOCKING))
+		return "CONFIG_PROVE_LOCKING is not set: the cycle it shows is a lockdep report";
+	return NULL;
+}
+
 /*
  * fault_first_map: with `fails` attach failures injected, each of the first
  * maps must fail with DMA_MAPPING_ERROR and leave the device deferred; the
@@ -268,6 +275,7 @@ const struct hr_scenario hr_scenarios[] = {
 		.what = "first map holding a driver lock attach_dev takes (negative control)",
 		.class = HR_API_MISUSE,
 		.params = hr_p_lock,
+		.unsupported = hr_lock_order_unsupported,
 		.other = HR_OTHER_ATTACH,
 		.under_lock = true,
 		/*

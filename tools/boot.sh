@@ -19,11 +19,25 @@ steps=${3:?usage: boot.sh KERNEL_OUT INITRAMFS STEPS OUT}
 out=${4:?usage: boot.sh KERNEL_OUT INITRAMFS STEPS OUT}
 [ -f "$steps" ] || die "steps file $steps does not exist"
 mkdir -p "$(dirname "$out")"
-rm -f "$out.log" "$out.full.log" "$out.record.json"
+rm -f "$out.log" "$out.early.log" "$out.full.log" "$out.record.json"
 
 vmerr=
 vmerr=$("$here/vm.sh" "$kout" "$initrd" "$steps" "$out.log" 2>&1 | tail -n 1) || true
 [ -f "$out.log" ] || : >"$out.log"
+# A kernel that died before the guest's init ran (QEMU's multi-threaded
+# TCG can show a vCPU a breakpoint text patching already removed: "Oops:
+# int3" at boot) ran nothing of ours: boot once more, and the record says
+# so, with the first log kept.
+if [ -n "$vmerr" ] && [ "${BOOT_CAPTURE:-0}" != 1 ] && ! grep -q '@@lockcheck: boot' "$out.log"; then
+	mv "$out.log" "$out.early.log"
+	BOOT_META=$(echo "${BOOT_META:-"{}"}" | jq -c --arg why "${vmerr#error: }" --arg log "$out.early.log" \
+		'. + {boot_retry: "before init: \($why) (log \($log))"}')
+	export BOOT_META
+	stage "boot again: the kernel died before init (${vmerr#error: })" >&2
+	vmerr=
+	vmerr=$("$here/vm.sh" "$kout" "$initrd" "$steps" "$out.log" 2>&1 | tail -n 1) || true
+	[ -f "$out.log" ] || : >"$out.log"
+fi
 if [ "${BOOT_CAPTURE:-0}" = 1 ]; then
 	mv "$out.log" "$out.full.log"
 	tr -d '\r' <"$out.full.log" | awk '/Linux version/ {n++} n >= 2' >"$out.log"

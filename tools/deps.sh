@@ -3,7 +3,8 @@
 # apt-get update first; otherwise print the exact command and stop.
 set -eu
 pkgs="qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev cpio kmod
-ccache xz-utils patch gcc make python3 valgrind gnuplot-nox kexec-tools jq util-linux"
+ccache xz-utils patch gcc make python3 valgrind gnuplot-nox kexec-tools jq util-linux
+debootstrap"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

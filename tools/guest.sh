@@ -16,6 +16,7 @@ image=${2:-initramfs.cpio.gz}
 # it: another run's variant cannot be patched in between.
 case $col in
 ksrc) tag=ksrc-$(cd "${KSRC:?column ksrc needs KSRC=}" && pwd | content_key) ;;
+*:stock) tag=stock-${col%%:*} ;;
 *) tag=${col%%:*} ;;
 esac
 hold_lock 6 "$(cache_root)/lock/src-$tag" "the $tag source and build trees"
@@ -23,6 +24,12 @@ case $col in
 ksrc)
 	kout=$(env -u VARIANT -u PATCHES "$here/kernel.sh")
 	parser=$KSRC/tools/testing/kunit/kunit.py
+	;;
+*:stock)
+	# Debian's own kernel, no build (tools/stock.sh)
+	[ -z "${FLAVOUR:-}" ] || die "column $col is Debian's kernel as built: FLAVOUR=$FLAVOUR does not apply"
+	kout=$("$here/stock.sh" "${col%%:*}")
+	parser=$("$here/fetch-source.sh" "${col%%:*}")/tools/testing/kunit/kunit.py
 	;;
 *:@*)
 	kout=$(env -u VARIANT -u KSRC KVER="${col%%:*}" PATCHES="${col#*:@}" "$here/kernel.sh")

@@ -54,6 +54,10 @@ jq -r '
 	  "",
 	  "Verdicts: error > splat (a kernel report other than the core lock assertion) > race (a fake_iommu race detector) > unlocked (attach without group->mutex only) > clean. **bold**: the cell failed (tools/judge.jq says why).",
 	  "",
+	  ([.[] | select(.boot_retry) | "Booted twice: \(.kver) \(.variant) \(.scenario): the first kernel died \(.boot_retry)."]
+	   | if length == 0 then empty else (.[], "") end),
+	  ([.[] | select(.variant == "stock")] | if length == 0 then empty
+	   else "stock: the distribution kernel, built without lockdep, DEBUG_ATOMIC_SLEEP and fault injection: no lockdep or sleeping-in-atomic report can appear there; fake_iommu'"'"'s counters work; what cannot run is skipped with its reason.", "" end),
 	  # which run the numbers come from: printing inside attach_dev skews counts
 	  "fake_iommu knobs of these cells: " + ([.[] | .knobs // empty | to_entries
 		| map("\(.key)=\(.value)") | join(" ")] | unique | if length == 0 then "not reported" else join("; ") end)

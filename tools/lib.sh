@@ -121,3 +121,42 @@ hold_lock() {
 	LC_LOCKS=${LC_LOCKS:-}:$2
 	export LC_LOCKS
 }
+
+# apt_download DIR SUITE LOG PKG=VER...: download the packages into DIR.
+# SUITE "system" is one the machine's apt sources list; any other is
+# fetched with a private apt configuration under the cache, from the
+# mirror of the machine's own Debian sources: the system's apt state is
+# never touched.
+apt_download() {
+	_dir=$1 _suite=$2 _log=$3
+	shift 3
+	if [ "$_suite" = system ]; then
+		(cd "$_dir" && run_logged "$_log" apt-get -o APT::Sandbox::User=root download "$@")
+		return
+	fi
+	_apt=$(cache_root)/apt/$_suite
+	mkdir -p "$_apt/lists/partial" "$_apt/archives/partial"
+	printf 'deb %s %s main\n' "$(debian_mirror)" "$_suite" >"$_apt/sources.list"
+	# the lists once a day at most: the pins name exact versions
+	[ -n "$(find "$_apt/lists" -maxdepth 1 -name '*Packages*' -mtime -1)" ] ||
+		run_logged "$_log" apt_private "$_apt" update
+	(cd "$_dir" && run_logged "$_log" apt_private "$_apt" download "$@")
+}
+
+# apt_private DIR ARGS...: apt-get with its sources and state under DIR.
+apt_private() {
+	_a=$1
+	shift
+	apt-get -o Dir::Etc::SourceList="$_a/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+		-o Dir::State::Lists="$_a/lists" -o Dir::Cache="$_a" -o APT::Sandbox::User=root "$@"
+}
+
+# debian_mirror: the Debian mirror URI of the machine's own apt sources.
+debian_mirror() {
+	_m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		awk '/^URIs:/ && $2 ~ /debian\/?$/ {print $2; exit}')
+	[ -n "$_m" ] || _m=$(awk '$1 == "deb" && $2 ~ /debian\/?$/ {print $2; exit}' \
+		/etc/apt/sources.list 2>/dev/null)
+	[ -n "$_m" ] || die "no Debian mirror found in /etc/apt/sources*"
+	echo "$_m"
+}

@@ -10,7 +10,21 @@ top=$(dirname "$here")
 
 kout=${1:?usage: modules.sh KERNEL_OUT}
 build=$(cat "$kout/builddir")
-mod=$kout/mod
+# A distribution kernel's headers live in a build root of its own release
+# (tools/stock.sh): the build runs there, chrooted, as on that release.
+root=$(cat "$kout/buildroot" 2>/dev/null || true)
+if [ -n "$root" ]; then
+	mod=$root/lockcheck-mod
+	kmake() {
+		# objtool reads /proc; the mount ends with the namespace
+		unshare -m chroot "$root" sh -c 'mount -t proc proc /proc && exec make "$@"' make "$@"
+	}
+	mdir=/lockcheck-mod
+else
+	mod=$kout/mod
+	kmake() { make "$@"; }
+	mdir=$mod
+fi
 key=$( (cd "$top" && find Kbuild fake_iommu harness -type f \( -name '*.[ch]' -o -name Kbuild \) |
 	sort | xargs cat) | content_key)
 if [ "$(cat "$mod/.key" 2>/dev/null)" = "$key" ]; then
@@ -24,7 +38,7 @@ rm -rf "$mod"
 mkdir -p "$mod"
 (cd "$top" && cp -r Kbuild fake_iommu harness "$mod/")
 : >"$log"
-run_logged "$log" make -C "$build" M="$mod" W=1 modules
+run_logged "$log" kmake -C "$build" M="$mdir" W=1 modules
 if grep -E 'warning:|error:' "$log" >/dev/null; then
 	grep -E 'warning:|error:' "$log" | head -5 | sed 's/^/    /' >&2
 	die "module build has warnings; log $log"
