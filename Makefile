@@ -3,7 +3,8 @@
 #
 #   make run      A/B verdict: vanilla vs seed-v3 on Linux 6.12 (default)
 #   make matrix   every variant of 6.12 and upstream 7.3, side by side
-#   make bench    what the lock costs on the map path, per variant
+#   make bench    what the lock costs on the map path, per variant (perf kernels,
+#                 instructions per op under QEMU -icount)
 #   make sanitize / fuzz / soak / kdump   the harness under stress
 #   make races    KCSAN on attach_deferred itself, variant by variant
 #   make splats   the kernel's own splats: matrix cells with core_assert=1 warn=1
@@ -42,7 +43,11 @@ MATRIX ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector \
 ifneq ($(PATCHES),)
 MATRIX += $(KVER):@$(abspath $(PATCHES))
 endif
-BENCH ?= $(MATRIX)
+# The variants whose map path differs: vanilla, lock always (seed-v3, and
+# recheck-under-lock: the flag tested under the lock on every map), and
+# the double check; each on 6.12 and, where it exists, 7.3.
+BENCH ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:double-check \
+	7.3:vanilla 7.3:double-check
 STOCK ?= 6.12:stock 7.3:stock
 SPLATS ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:vanilla
 

@@ -15,7 +15,8 @@
 
 static const char * const hr_paths[] = { "device", "group", NULL };
 static const char * const hr_ctxs[] = { "thread", "spinlock", "timer", "both", NULL };
-static const char * const hr_bench_paths[] = { "attached", "first", NULL };
+static const char * const hr_bench_paths[] = { "attached", "first", "atomic", NULL };
+static const char * const hr_bench_ops[] = { "pair", "map", NULL };
 
 #define HR_ROUNDS(d)	{ "rounds", d, 1, 100000 }
 #define HR_TIMEOUT	{ "timeout_s", 60, 1, 3600 }
@@ -64,8 +65,8 @@ static const struct hr_param hr_p_controls[] = {
 };
 
 static const struct hr_param hr_p_bench[] = {
-	HR_ROUNDS(5), HR_TIMEOUT, HR_THREADS(1), { "path", 0, 0, 1, hr_bench_paths },
-	{ "iters", 2000, 1, 1000000 }, { }
+	HR_ROUNDS(5), HR_TIMEOUT, HR_THREADS(1), { "path", 0, 0, 2, hr_bench_paths },
+	{ "iters", 2000, 1, 1000000 }, { "op", 0, 0, 1, hr_bench_ops }, { }
 };
 
 /*
@@ -291,7 +292,7 @@ const struct hr_scenario hr_scenarios[] = {
 		.run = hr_controls_round,
 	}, {
 		.name = "bench",
-		.what = "map/unmap ns per op on attached devices or first maps",
+		.what = "ns per map+unmap or per map: attached, first map, attached with BHs off",
 		.class = HR_LEGAL,
 		.params = hr_p_bench,
 		.run = hr_bench,

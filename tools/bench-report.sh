@@ -1,90 +1,73 @@
 #!/bin/sh
-# bench-report.sh RAW OUTDIR: aggregate bench.sh's raw lines (one per
-# repetition) into bench.json, bench.md and bench.png. Per cell: the
-# median over repetitions of each repetition's median and p99, and the
-# spread (max - min) / median of the repetition medians.
+# bench-report.sh RAW OUTDIR: bench.sh's raw lines (one per repetition:
+# kernel kver variant state threads tool op mode boot rep value) into
+# bench.json, bench.md and bench.png. Per row: each boot's median over
+# its repetitions, then the median over boots; spread_pct is
+# (max - min) / median of the boot medians (of the repetitions where a
+# row has one boot: the contention runs). icount rows are guest
+# instructions per op (-icount shift=0: 1 ns = 1 instruction). Whether
+# the numbers hold (boots, spread, the off control) is decided in
+# tools/judge.jq (bench_failures), like every other verdict.
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
 raw=${1:?usage: bench-report.sh RAW OUTDIR}
 out=${2:?usage: bench-report.sh RAW OUTDIR}
 [ -s "$raw" ] || { echo "error: $raw is empty: no benchmark produced a number" >&2; exit 1; }
 
-# kernel variant kdump tool threads path rep median p99
-sort -k1,1 -k2,2 -k3,3 -k4,4 -k6,6 -k5,5n -k8,8n "$raw" | awk '
-function flush() {
-	if (n == 0) return
-	med = v[int((n + 1) / 2)]
-	asort_p()
-	pm = p[int((n + 1) / 2)]
-	spread = med ? (v[n] - v[1]) * 100 / med : 0
-	print key, med, pm, n, spread
-	n = 0
-}
-function asort_p(  i, j, t) {
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && p[j - 1] > p[j]; j--) { t = p[j]; p[j] = p[j - 1]; p[j - 1] = t }
-}
-{
-	k = $1 " " $2 " " $3 " " $4 " " $5 " " $6
-	if (k != key) { flush(); key = k }
-	v[++n] = $8; p[n] = $9
-}
-END { flush() }' >"$out/bench.cells"
+jq -R -s -L "$here" --argjson boots "${BENCH_BOOTS:-3}" --argjson reps "${REPS:-5}" \
+	'include "judge"; bench_rows($boots; $reps)' "$raw" >"$out/bench.json"
 
-# kernel variant kdump tool threads path median p99 runs spread
-awk '
-BEGIN { printf "[\n" }
-{
-	printf "%s  {\"kernel\": \"%s\", \"variant\": \"%s\", \"tool\": \"%s\", \"threads\": %d, \"path\": \"%s\", \"kdump_mode\": %s, \"ns_per_op_median\": %d, \"ns_per_op_p99\": %d, \"runs\": %d, \"spread_pct\": %.1f}",
-		(NR > 1 ? ",\n" : ""), $1, $2, $4, $5, $6, ($3 == 1 ? "true" : "false"), $7, $8, $9, $10
-}
-END { printf "\n]\n" }' "$out/bench.cells" >"$out/bench.json"
-
-{
-	echo "# DMA map cost per variant"
-	echo
-	echo "QEMU TCG emulates the CPU: absolute times are not hardware times;"
-	echo "compare variants with each other (ratios), measured in one boot each."
-	echo "ns/op: median over repetitions of each repetition's median; spread:"
-	echo "(max - min) / median of the repetition medians. dma_map_benchmark"
-	echo "reports a mean in 100 ns units (p99 not available: 0)."
-	echo
-	echo "| kernel | variant | kdump | tool | path | threads | ns/op median | p99 | runs | spread % | vs vanilla |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|"
-	awk '
-	NR == FNR { if ($2 == "vanilla") base[$1 " " $3 " " $4 " " $5 " " $6] = $7; next }
-	{
-		b = base[$1 " " $3 " " $4 " " $5 " " $6]
-		printf "| %s | %s | %s | %s | %s | %d | %d | %d | %d | %.1f | %s |\n", $1, $2,
-			($3 == 1 ? "on" : "off"), $4, $6, $5, $7, $8, $9, $10,
-			(b ? sprintf("%.2f", $7 / b) : "-")
-	}' "$out/bench.cells" "$out/bench.cells"
-} >"$out/bench.md"
+jq -r '
+	def num: if . == null then "-" elif . >= 100 then (. | round | tostring) else (. * 10 | round / 10 | tostring) end;
+	def val: .instructions_per_op // .ns_per_op_median;
+	"# What the lock costs on the DMA-map path",
+	"",
+	"`make bench` on the perf flavour (no lock debugging). icount rows: QEMU `-icount shift=0`, one vCPU: guest **instructions per op**, median over \(map(select(.mode == "icount") | .boots) | max) boots of each boot'"'"'s median over its repetitions; spread = (max - min) / median of the boot medians. Contention rows: multi-threaded TCG, 4 vCPUs, ns per op (emulated time: compare variants, not hardware), spread over the repetitions of one boot.",
+	"",
+	"States: off = normal boot (static key off, every variant runs the same code: the control); attached = kdump mode, device attached (the fast path); atomic = attached, bottom halves off; first = the first map of a deferred device (the attach itself).",
+	"",
+	(group_by(.kernel)[] | . as $k
+	 | "## \($k[0].kernel) (icount)", "",
+	   "| state | op | tool | " + ([$k[] | select(.mode == "icount") | .variant] | unique | sort_by(if . == "vanilla" then "" else . end) | join(" | ")) + " |",
+	   "|---|---|---|" + ([$k[] | select(.mode == "icount") | .variant] | unique | map("---|") | join("")),
+	   ([$k[] | select(.mode == "icount")] | group_by([.state, .op, .tool])[] | . as $r
+	    | ([$k[] | select(.mode == "icount") | .variant] | unique | sort_by(if . == "vanilla" then "" else . end)) as $vs
+	    | ([$r[] | select(.variant == "vanilla")][0] | val) as $base
+	    | "| \($r[0].state) | \($r[0].op) | \($r[0].tool) | "
+	      + ([$vs[] as $v | ($r[] | select(.variant == $v)) // null
+		  | if . == null then "-" else "\(val | num) ±\(.spread_pct | num)%" + (if $base and .variant != "vanilla" then " (\(if val >= $base then "+" else "" end)\(val - $base | num))" else "" end) end]
+		 | join(" | ")) + " |"),
+	   "",
+	   "## \($k[0].kernel) (contention, ns per op)", "",
+	   "| threads | " + ([$k[] | select(.mode == "contention") | .variant] | unique | sort_by(if . == "vanilla" then "" else . end) | join(" | ")) + " |",
+	   "|---|" + ([$k[] | select(.mode == "contention") | .variant] | unique | map("---|") | join("")),
+	   ([$k[] | select(.mode == "contention" and .tool == "harness")] | group_by(.threads)[] | . as $r
+	    | ([$k[] | select(.mode == "contention") | .variant] | unique | sort_by(if . == "vanilla" then "" else . end)) as $vs
+	    | "| \($r[0].threads) | " + ([$vs[] as $v | ($r[] | select(.variant == $v)) // null
+		  | if . == null then "-" else "\(val | num) ±\(.spread_pct | num)%" end] | join(" | ")) + " |"),
+	   "")
+' "$out/bench.json" >"$out/bench.md"
 
 if command -v gnuplot >/dev/null 2>&1; then
-	# series label, kdump, threads, median, half the spread
-	awk '$4 == "harness" && $6 == "attached" {
-		k = $1; sub(/\.[0-9]+$/, "", k)
-		print k "-" $2, $3, $5, $7, $7 * $10 / 200
-	}' "$out/bench.cells" >"$out/bench.plot"
-	series=$(awk '{print $1}' "$out/bench.plot" | sort -u | tr '\n' ' ')
+	# kernel/state/op label, variant, instructions, half the spread
+	jq -r '.[] | select(.mode == "icount" and .tool == "harness")
+		| "\(.kernel | sub("\\.[0-9]+$"; ""))/\(.state)/\(.op) \(.variant) \(.instructions_per_op) \(.instructions_per_op * .spread_pct / 200)"' \
+		"$out/bench.json" | sort >"$out/bench.plot"
+	variants=$(awk '{print $2}' "$out/bench.plot" | sort -u | tr '\n' ' ')
 	gnuplot <<GP
-set terminal pngcairo size 1400,600 font ",11"
+set terminal pngcairo size 1600,700 font ",10"
 set output "$out/bench.png"
-set multiplot layout 1,2 title "DMA map+unmap on an attached device, harness bench: median of 5 repetitions, bar = spread\nQEMU TCG emulates the CPU: compare variants with each other, not with hardware"
-set xlabel "threads (2 vCPUs: 4 oversubscribes)"
-set ylabel "ns per map+unmap"
-set logscale x 2
-set xtics (1, 2, 4)
-set xrange [0.8:5]
-set yrange [0:*]
+set title "DMA map cost per variant and state: guest instructions per op (QEMU -icount shift=0), median of boots, bar = spread"
+set style data histogram
+set style histogram errorbars gap 1 lw 1
+set style fill solid 0.6 border -1
+set xtics rotate by -35
+set ylabel "instructions per op"
+set logscale y
+set yrange [100:*]
 set grid ytics
-set key bottom right
-do for [kd in "1 0"] {
-	set title (kd eq "1" ? "kdump mode: deferred-attach check on the map path" : "normal boot: static key off, check skipped")
-	plot for [v in "$series"] "$out/bench.plot" \
-		using 3:((strcol(1) eq v && strcol(2) eq kd) ? \$4 : 1/0):5 with yerrorlines title v
-}
-unset multiplot
+set key top left
+plot for [v in "$variants"] "< awk -v v=" . v . " '\\\$2 == v' $out/bench.plot" using 3:4:xtic(1) title v
 GP
 else
 	echo "warning: gnuplot not installed; no bench.png" >&2

@@ -1,19 +1,33 @@
 #!/bin/sh
-# bench.sh COLUMN...: for each column boot twice (kdump mode: the deferred
-# attach static key on; normal: off) and time DMA map+unmap with the
-# harness's bench scenario and with the kernel's own dma_map_benchmark on
-# a fake_iommu client, REPS repetitions interleaved inside each boot.
-# Writes results/bench.json, results/bench.md and results/bench.png.
+# bench.sh COLUMN...: what the lock costs on the DMA-map path, per variant,
+# on the perf flavour (tools/config/perf.config: no lock debugging). For
+# each column:
+#   - BENCH_BOOTS boots (default 3) of each of two kinds under QEMU's
+#     -icount shift=0 with one vCPU, where a guest nanosecond is one guest
+#     instruction: a normal boot (state off: static key off, every variant
+#     runs the same code, the control) and a kdump-mode boot (states
+#     attached, atomic: attached with bottom halves off, first: the attach
+#     itself); each line REPS+1 times, repetition 0 a warm-up;
+#   - one kdump-mode boot in multi-threaded TCG with 4 vCPUs: 1, 2 and 4
+#     threads mapping on one device, interleaved (contention, in ns).
+# dma_map_benchmark runs beside the harness in every boot. Writes
+# results/bench.json, bench.md and bench.png (tools/bench-report.sh).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/lib.sh"
 
 reps=${REPS:-5}
-iters=${BENCH_ITERS:-20000}
+iters=${BENCH_ITERS:-2000}
+boots=${BENCH_BOOTS:-3}
 out=${RESULTS:-$top/results}
 case $reps in ''|*[!0-9]*|0) die "REPS=$reps must be a positive number" ;; esac
 case $iters in ''|*[!0-9]*|0) die "BENCH_ITERS=$iters must be a positive number" ;; esac
+case $boots in ''|*[!0-9]*|0) die "BENCH_BOOTS=$boots must be a positive number" ;; esac
+[ -z "${FLAVOUR:-}" ] || [ "$FLAVOUR" = perf ] ||
+	die "make bench measures the perf flavour; FLAVOUR=$FLAVOUR does not apply"
+FLAVOUR=perf
+export FLAVOUR
 mkdir -p "$out"
 
 # The kernel's benchmark tool, static, from the tree being tested.
@@ -32,20 +46,31 @@ build_dmabench() {
 	rm -rf "$inc"
 }
 
+# The boots of a column: "SET KDUMP ICOUNT SMP BOOTLABEL REP", one a line.
+boot_plan() {
+	b=0
+	while [ "$b" -lt "$boots" ]; do
+		echo "off 0 1 1 normal-icount $b"
+		echo "deferred 1 1 1 elfcorehdr-icount $b"
+		b=$((b + 1))
+	done
+	echo "threads 1 0 4 elfcorehdr-smp4 0"
+}
+
 hold_lock 7 "$out/.lock" "the results directory"
 cells=$out/bench.cells
 : >"$cells"
 for col in "$@"; do
 	kver=$(column_kver "$col") variant=$(column_name "$col")
-	for kdump in 1 0; do
-		[ "$kdump" = 1 ] && bootmode=elfcorehdr || bootmode=normal
-		"$here/steps.sh" bench "$iters" "$reps" >"$out/bench.steps"
-		grep -o 'scenario "[^"]*"' "$out/bench.steps" | sed 's/^scenario "//; s/"$//' |
+	boot_plan | while read -r set kdump icount smp label b; do
+		"$here/steps.sh" bench "$iters" "$reps" "$set" >"$out/bench-$set.steps"
+		grep -o 'scenario "[^"]*"' "$out/bench-$set.steps" | sed 's/^scenario "//; s/"$//' |
 			awk '{print $0 "\t" n[$0]++}' | while IFS='	' read -r line nth; do
-			cell "$cells" "$kver" "$variant" "" "$bootmode" stress "$line" "$nth"
+			cell "$cells" "$kver" "$variant" perf "$label" stress "$line" "$nth" "$b"
 		done
 	done
 done
+: >"$out/bench.raw"
 for col in "$@"; do
 	kver=$(column_kver "$col") variant=$(column_name "$col")
 	tree=$("$here/fetch-source.sh" "$kver")
@@ -54,26 +79,40 @@ for col in "$@"; do
 	genv=$("$here/guest.sh" "$col" initramfs-bench.cpio.gz "$kdir/dma_map_benchmark")
 	eval "$genv"
 	release=$(cat "$kout/kernelrelease")
-	for kdump in 1 0; do
-		[ "$kdump" = 1 ] && bootmode=elfcorehdr || bootmode=normal
-		stage "bench $release $variant kdump=$kdump" >&2
-		log=$out/bench-$release-$variant-kdump$kdump
-		KDUMP=$kdump BOOT_META=$(boot_meta "$kver" "$variant" "" "$bootmode" stress "$kout") \
-			"$here/boot.sh" "$kout" "$initrd" "$out/bench.steps" "$log"
-		# The harness's medians from the records (repetition 0 is the
+	boot_plan >"$out/bench.plan"
+	while read -r set kdump icount smp label b; do
+		stage "bench $release $variant $label boot $b" >&2
+		log=$out/bench-$release-$variant-$label-$b
+		KDUMP=$kdump VM_ICOUNT=$icount VM_SMP=$smp \
+			BOOT_META=$(boot_meta "$kver" "$variant" perf "$label" stress "$kout" "$b") \
+			"$here/boot.sh" "$kout" "$initrd" "$out/bench-$set.steps" "$log"
+		# kernel kver variant state threads tool op mode boot rep value:
+		# the harness's medians from the records (repetition 0 is the
 		# warm-up), dma_map_benchmark's from its own lines.
-		jq -r --arg k "$release" --arg v "$variant" --arg d "$kdump" '.[]
+		mode=contention
+		[ "$icount" = 1 ] && mode=icount
+		jq -r --arg k "$release" --arg kv "$kver" --arg v "$variant" --arg m "$mode" \
+			--arg b "$b" --arg set "$set" '.[]
 			| select(.nth > 0 and .ktap.diag.ns_per_op_median != null)
-			| (.asked | capture("threads=(?<t>[0-9]+) path=(?<p>[a-z]+)")) as $a
-			| [$k, $v, $d, "harness", $a.t, $a.p, .nth, .ktap.diag.ns_per_op_median, .ktap.diag.ns_per_op_p99]
-			| join(" ")' "$log.record.json"
-		guest_lines "$log.log" | awk -v k="$release" -v v="$variant" -v d="$kdump" \
-			'/^@@bench / && $5 > 0 {print k, v, d, $2, $3, $4, $5, $6, $7}'
-	done
-done >"$out/bench.raw"
+			| (.asked | capture("threads=(?<t>[0-9]+) path=(?<p>[a-z]+) op=(?<o>[a-z]+)")) as $a
+			| (if $set == "off" then "off" else $a.p end) as $state
+			| [$k, $kv, $v, $state, $a.t, "harness", $a.o, $m, $b, .nth, .ktap.diag.ns_per_op_median]
+			| join(" ")' "$log.record.json" >>"$out/bench.raw"
+		guest_lines "$log.log" | awk -v k="$release" -v kv="$kver" -v v="$variant" -v m="$mode" \
+			-v b="$b" -v set="$set" '/^@@bench / && $5 > 0 {
+				print k, kv, v, (set == "off" ? "off" : "attached"), $3, $2, "pair", m, b, $5, $6
+			}' >>"$out/bench.raw"
+	done <"$out/bench.plan"
+done
 "$here/judge.sh" bench "$cells" >"$out/bench.judged" ||
 	{ grep '^FAIL\|^bench:' "$out/bench.judged" >&2; exit 1; }
-"$here/bench-report.sh" "$out/bench.raw" "$out"
+BENCH_BOOTS=$boots REPS=$reps "$here/bench-report.sh" "$out/bench.raw" "$out"
+jq -r -L "$here" 'include "judge"; bench_failures[] | "FAIL: bench: \(.)"' "$out/bench.json" >"$out/bench.failures"
+if [ -s "$out/bench.failures" ]; then
+	cat "$out/bench.failures" >&2
+	die "bench: $(wc -l <"$out/bench.failures") failed; the numbers above do not hold"
+fi
+echo "bench: every row has its boots and repetitions, icount spread <= 0.5%, the off control agrees"
 # From the matrix's vanilla logs, if there: trigger to first detection.
 for log in "$out"/*-vanilla/*_*.log; do
 	case $log in *.full.log) continue ;; esac

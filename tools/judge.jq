@@ -70,9 +70,10 @@ def invalid:
 		 then "a counting run with fake_iommu printing inside attach_dev (warn=\(.knobs.warn), core_assert=\(.knobs.core_assert))"
 		 else empty end),
 		(if .lockdep == null then "lockdep state not printed"
-		 # a distribution kernel has no lockdep: its verdicts say so
-		 elif .variant == "stock" then
-			(if .lockdep != "absent" then "lockdep \(.lockdep) in a stock column: not the distribution kernel its expected verdicts describe" else empty end)
+		 # a distribution kernel, and the perf flavour (make bench), have no
+		 # lockdep: their results say so
+		 elif .variant == "stock" or .flavour == "perf" then
+			(if .lockdep != "absent" then "lockdep \(.lockdep) in a \(if .variant == "stock" then "stock column" else "perf kernel" end): not the kernel its verdicts describe" else empty end)
 		 elif .lockdep == "absent" then "lockdep is not in this kernel (PROVE_LOCKING off)"
 		 elif .lockdep == "off" and ([.reports[] | select(stops_lockdep)] | length == 0)
 		 then "lockdep was switched off and no report says why"
@@ -165,3 +166,42 @@ def judge($cells; $records; $expected; $findings; $run_id):
 				   end),
 			ok: (($bad + $policy) | length == 0)}
 	     end];
+
+# make bench (tools/bench-report.sh): raw lines "kernel kver variant state
+# threads tool op mode boot rep value" into rows: each boot's median over
+# its repetitions, the median over boots, spread over boot medians (over
+# repetitions where there is one boot).
+def median: sort | if length == 0 then null
+	elif length % 2 == 1 then .[length / 2 | floor]
+	else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+def spread: if length == 0 or median == 0 then null else (max - min) * 100 / median end;
+def bench_rows($boots; $reps):
+	split("\n") | map(select(length > 0) | split(" ")
+		| if length != 11 then error("bench.raw: malformed line: \(join(" "))") else . end
+		| {kernel: .[0], kver: .[1], variant: .[2], state: .[3], threads: (.[4] | tonumber),
+		   tool: .[5], op: .[6], mode: .[7], boot: (.[8] | tonumber), rep: (.[9] | tonumber),
+		   value: (.[10] | tonumber)})
+	| group_by([.kernel, .variant, .state, .threads, .tool, .op, .mode])
+	| map(. as $g
+	      | ($g | group_by(.boot) | map(map(.value) | median)) as $bm
+	      | ($g[0] | {kernel, kver, variant, state, threads, tool, op, mode})
+		+ {boots: ($bm | length), reps: ($g | group_by(.boot) | map(length) | min),
+		   boots_asked: (if $g[0].mode == "icount" then $boots else 1 end), reps_asked: $reps,
+		   spread_pct: (if ($bm | length) > 1 then $bm | spread else $g | map(.value) | spread end),
+		   min: ($bm | min), max: ($bm | max)}
+		+ (if $g[0].mode == "icount" then {instructions_per_op: ($bm | median)}
+		   else {ns_per_op_median: ($bm | median)} end));
+
+# Whether the bench's numbers hold: every row has the boots and
+# repetitions asked; icount rows of the harness spread at most 0.5% across
+# boots (dma_map_benchmark reports 100 ns units: its rows are shown, not
+# held to that); the off control of every variant of a kernel agrees
+# within the spread (the boot-median intervals of all variants overlap).
+def bench_failures:
+	[ (.[] | select(.boots < .boots_asked or .reps < .reps_asked)
+	   | "\(.kernel) \(.variant) \(.state) \(.op) \(.tool) threads=\(.threads): \(.boots) of \(.boots_asked) boots, \(.reps) of \(.reps_asked) repetitions"),
+	  (.[] | select(.mode == "icount" and .tool == "harness" and (.spread_pct == null or .spread_pct > 0.5))
+	   | "\(.kernel) \(.variant) \(.state) \(.op): spread \(.spread_pct)% across boots exceeds 0.5%"),
+	  ([.[] | select(.mode == "icount" and .tool == "harness" and .state == "off")]
+	   | group_by([.kernel, .op])[] | select((map(.min) | max) > (map(.max) | min))
+	   | "\(.[0].kernel) off \(.[0].op): the control differs across variants (\(map("\(.variant) \(.min)..\(.max)") | join(", ")))") ];

@@ -11,7 +11,10 @@
 #   races LINE SKIP_WATCH  KCSAN watching one access in SKIP_WATCH for LINE
 #   fuzz                   debugfs_fuzz into every writable file, then a scenario
 #   soak                   a warm-up, 5,000 rounds, 100 load/unload cycles, memory
-#   bench ITERS REPS       the bench scenario and dma_map_benchmark, REPS+1 times
+#   bench ITERS REPS SET   the bench scenario and dma_map_benchmark, REPS+1
+#                          times: SET off (normal boot, attached maps),
+#                          deferred (kdump boot: attached, atomic, first) or
+#                          threads (kdump boot: 1, 2, 4 threads mapping)
 set -eu
 kind=${1:?usage: steps.sh KIND [ARGS]}
 shift
@@ -94,7 +97,11 @@ expect "memory back within 2 MiB" [ $((free0 - free1)) -lt 2048 ]
 STEPS
 	;;
 bench)
-	iters=$1 reps=$2
+	iters=$1 reps=$2 set=$3
+	case $set in
+	off | deferred | threads) ;;
+	*) echo "error: steps.sh: bench set '$set' is not off, deferred or threads" >&2; exit 1 ;;
+	esac
 	echo 'up || exit 1'
 	cat <<'STEPS'
 # Nothing printed from the timed paths: a serial console is slow under TCG.
@@ -114,13 +121,19 @@ db() {
 STEPS
 	# Repetition 0 warms caches up and is not reported. Written out, so
 	# the host sees every scenario line the boot will run.
+	case $set in
+	off) lines="1 attached pair|1 attached map" ;;
+	deferred) lines="1 attached pair|1 attached map|1 atomic pair|1 atomic map|1 first pair" ;;
+	threads) lines="1 attached pair|2 attached pair|4 attached pair" ;;
+	esac
 	rep=0
 	while [ "$rep" -le "$reps" ]; do
-		for t in 1 2 4; do
-			echo "scenario \"bench rounds=1 threads=$t path=attached iters=$iters\""
-			echo "db $t $rep"
+		echo "$lines" | tr '|' '\n' | while read -r t path op; do
+			rounds=1
+			[ "$path" = first ] && rounds=20
+			echo "scenario \"bench rounds=$rounds threads=$t path=$path op=$op iters=$iters\""
+			if [ "$path$op" = attachedpair ]; then echo "db $t $rep"; fi
 		done
-		echo "scenario \"bench rounds=20 threads=1 path=first iters=$iters\""
 		rep=$((rep + 1))
 	done
 	;;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # vm.sh KERNEL_OUT INITRAMFS STEPS LOG: boot the kernel in QEMU (TCG, 2
-# vCPUs, 1 GiB), run the STEPS script inside, capture the serial console in
+# vCPUs or VM_SMP, 1 GiB), run the STEPS script inside, capture the serial console in
 # LOG. Exits non-zero, naming what happened, when the guest hangs (killed
 # at VM_TIMEOUT seconds), panics, oopses, or never reaches the end of its
 # steps. STEPS "-" boots an interactive shell on this terminal instead.
@@ -45,7 +45,20 @@ else
 	cat "$base" "$tmp/steps.cpio.gz" >"$initrd"
 fi
 
-set -- qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 1G \
+# VM_ICOUNT=1: deterministic time for make bench. -icount shift=0 makes a
+# guest nanosecond one guest instruction (sleep=off: idle time jumps to
+# the next timer instead of following the host's clock); QEMU runs the
+# vCPUs in one thread then.
+smp=${VM_SMP:-2}
+case $smp in [1-8]) ;; *) die "VM_SMP=$smp must be 1 to 8 vCPUs" ;; esac
+accel="-accel tcg,thread=multi"
+case ${VM_ICOUNT:-0} in
+0) ;;
+1) accel="-accel tcg,thread=single -icount shift=0,sleep=off" ;;
+*) die "VM_ICOUNT=${VM_ICOUNT} must be 0 or 1" ;;
+esac
+# shellcheck disable=SC2086 # the accelerator options are words
+set -- qemu-system-x86_64 $accel -cpu max -smp "$smp" -m 1G \
 	-no-reboot -kernel "$kout/bzImage" -initrd "$initrd" -append "$append"
 
 if [ "$steps" = - ]; then

@@ -54,11 +54,11 @@ judged() {
 	_line=$(sed -n 's/^@@lockcheck: scenario //p' "$_r/cell/x.log" | head -n 1)
 	printf '. /lib/lockcheck/lib.sh\nup && scenario "%s"\ndown\n' "${_line:-${_sc:-probe_first_map rounds=20}}" >"$_r/x.steps"
 	env KTAP_PARSER="$tmp/kunit-ok.py" "$@" \
-		BOOT_META="$(jq -cn --arg j "$_judge" --arg v "${VARIANT:-vanilla}" '{kernel: "6.12.117", kver: "6.12", variant: $v, flavour: "", boot: "elfcorehdr", judge: $j}')" \
+		BOOT_META="$(jq -cn --arg j "$_judge" --arg v "${VARIANT:-vanilla}" --arg f "${FLAVOUR:-}" '{kernel: "6.12.117", kver: "6.12", variant: $v, flavour: $f, boot: "elfcorehdr", judge: $j}')" \
 		sh "$tools/record.sh" "$_r/cell/x.log" "$_r/x.steps" "${VMERR:-}" >"$_r/cell/x.record.json" 2>"$tmp/rec.err" ||
 		{ echo "record.sh failed: $(cat "$tmp/rec.err")" >"$tmp/out"; return 1; }
 	: >"$_r/t.cells"
-	cell "$_r/t.cells" 6.12 "${VARIANT:-vanilla}" "" elfcorehdr "$_judge" "${_line:-probe_first_map rounds=20}"
+	cell "$_r/t.cells" 6.12 "${VARIANT:-vanilla}" "${FLAVOUR:-}" elfcorehdr "$_judge" "${_line:-probe_first_map rounds=20}"
 	RESULTS=$_r sh "$tools/judge.sh" t "$_r/t.cells" >"$tmp/out" 2>&1
 }
 
@@ -212,7 +212,7 @@ export VARIANT=stock
 log probe_first_map 's/^@@lockcheck: lockdep debug_locks=1/@@lockcheck: lockdep absent/; s/^# detector unlocked_attach: 0/# detector unlocked_attach: 20/'
 passes "a stock kernel without lockdep passes, its verdicts say so" expected
 log probe_first_map 's/^# detector unlocked_attach: 0/# detector unlocked_attach: 20/'
-fails "a stock column whose kernel has lockdep is not the stock kernel" "lockdep on in a stock column" expected
+fails "a stock column whose kernel has lockdep is not the stock kernel" "lockdep on in a stock column: not the kernel" expected
 skipped='s/^@@lockcheck: lockdep debug_locks=1/@@lockcheck: lockdep absent/; s/^# rounds_run: 20/# rounds_run: 0/'
 log fault_first_map "$skipped; s/^ok 1 fault_first_map/ok 1 fault_first_map # SKIP CONFIG_FAULT_INJECTION is not set: no attach failure can be injected/"
 passes "a scenario skipped for the expected reason passes" expected
@@ -223,6 +223,13 @@ fails "a skip where a result is expected fails" "got skip, expected unlocked" ex
 unset VARIANT
 log probe_first_map 's/^@@lockcheck: lockdep debug_locks=1/@@lockcheck: lockdep absent/'
 fails "a built kernel without lockdep fails" "lockdep is not in this kernel" expected
+# make bench's perf flavour has no lock debugging, by design.
+export FLAVOUR=perf
+log probe_first_map 's/^@@lockcheck: lockdep debug_locks=1/@@lockcheck: lockdep absent/'
+passes "a perf kernel without lockdep passes (make bench)" stress
+log probe_first_map
+fails "a perf kernel with lockdep is not the perf kernel" "lockdep on in a perf kernel" stress
+unset FLAVOUR
 # count-reports.sh with no log is no pass.
 if sh "$here/count-reports.sh" "$tmp/no-such-dir"/*.log >"$tmp/out" 2>&1; then
 	ko "count-reports fails when no log matches" "exited 0: $(tail -n 1 "$tmp/out")"
