@@ -47,7 +47,7 @@ endif
 # recheck-under-lock: the flag tested under the lock on every map), and
 # the double check; each on 6.12 and, where it exists, 7.3.
 BENCH ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:double-check \
-	7.3:vanilla 7.3:double-check
+	7.3:vanilla 7.3:recheck-under-lock 7.3:double-check
 STOCK ?= 6.12:stock 7.3:stock
 SPLATS ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:vanilla
 

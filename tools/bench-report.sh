@@ -19,6 +19,7 @@ jq -R -s -L "$here" --argjson boots "${BENCH_BOOTS:-3}" --argjson reps "${REPS:-
 
 jq -r '
 	def num: if . == null then "-" elif . >= 100 then (. | round | tostring) else (. * 10 | round / 10 | tostring) end;
+	def pct: if . == null then "-" elif . < 1 then (. * 100 | round / 100 | tostring) else (. * 10 | round / 10 | tostring) end;
 	def val: .instructions_per_op // .ns_per_op_median;
 	"# What the lock costs on the DMA-map path",
 	"",
@@ -30,21 +31,21 @@ jq -r '
 	 | "## \($k[0].kernel) (icount)", "",
 	   "| state | op | tool | " + ([$k[] | select(.mode == "icount") | .variant] | unique | sort_by(if . == "vanilla" then "" else . end) | join(" | ")) + " |",
 	   "|---|---|---|" + ([$k[] | select(.mode == "icount") | .variant] | unique | map("---|") | join("")),
-	   ([$k[] | select(.mode == "icount")] | group_by([.state, .op, .tool])[] | . as $r
+	   ([$k[] | select(.mode == "icount")] | group_by([({off: 0, attached: 1, atomic: 2, first: 3}[.state]), .op, .tool])[] | . as $r
 	    | ([$k[] | select(.mode == "icount") | .variant] | unique | sort_by(if . == "vanilla" then "" else . end)) as $vs
 	    | ([$r[] | select(.variant == "vanilla")][0] | val) as $base
 	    | "| \($r[0].state) | \($r[0].op) | \($r[0].tool) | "
 	      + ([$vs[] as $v | ($r[] | select(.variant == $v)) // null
-		  | if . == null then "-" else "\(val | num) ±\(.spread_pct | num)%" + (if $base and .variant != "vanilla" then " (\(if val >= $base then "+" else "" end)\(val - $base | num))" else "" end) end]
+		  | if . == null then "-" else "\(val | num) ±\(.spread_pct | pct)%" + (if $base and .variant != "vanilla" then " (\(if val >= $base then "+" else "" end)\(val - $base | num))" else "" end) end]
 		 | join(" | ")) + " |"),
 	   "",
 	   "## \($k[0].kernel) (contention, ns per op)", "",
-	   "| threads | " + ([$k[] | select(.mode == "contention") | .variant] | unique | sort_by(if . == "vanilla" then "" else . end) | join(" | ")) + " |",
-	   "|---|" + ([$k[] | select(.mode == "contention") | .variant] | unique | map("---|") | join("")),
-	   ([$k[] | select(.mode == "contention" and .tool == "harness")] | group_by(.threads)[] | . as $r
-	    | ([$k[] | select(.mode == "contention") | .variant] | unique | sort_by(if . == "vanilla" then "" else . end)) as $vs
+	   "| threads | " + ([$k[] | select(.mode | startswith("contention")) | .variant] | unique | sort_by(if . == "vanilla" then "" else . end) | join(" | ")) + " |",
+	   "|---|" + ([$k[] | select(.mode | startswith("contention")) | .variant] | unique | map("---|") | join("")),
+	   ([$k[] | select((.mode | startswith("contention")) and .tool == "harness")] | group_by(.threads)[] | . as $r
+	    | ([$k[] | select(.mode | startswith("contention")) | .variant] | unique | sort_by(if . == "vanilla" then "" else . end)) as $vs
 	    | "| \($r[0].threads) | " + ([$vs[] as $v | ($r[] | select(.variant == $v)) // null
-		  | if . == null then "-" else "\(val | num) ±\(.spread_pct | num)%" end] | join(" | ")) + " |"),
+		  | if . == null then "-" else "\(val | num) ±\(.spread_pct | pct)%" end] | join(" | ")) + " |"),
 	   "")
 ' "$out/bench.json" >"$out/bench.md"
 

@@ -8,8 +8,9 @@
 #     runs the same code, the control) and a kdump-mode boot (states
 #     attached, atomic: attached with bottom halves off, first: the attach
 #     itself); each line REPS+1 times, repetition 0 a warm-up;
-#   - one kdump-mode boot in multi-threaded TCG with 4 vCPUs: 1, 2 and 4
-#     threads mapping on one device, interleaved (contention, in ns).
+#   - one kdump-mode boot with 4 vCPUs, KVM where /dev/kvm works, else
+#     multi-threaded TCG: 1, 2 and 4 threads mapping on one device,
+#     interleaved (contention, in ns).
 # dma_map_benchmark runs beside the harness in every boot. Writes
 # results/bench.json, bench.md and bench.png (tools/bench-report.sh).
 set -eu
@@ -57,6 +58,10 @@ boot_plan() {
 	echo "threads 1 0 4 elfcorehdr-smp4 0"
 }
 
+# Contention under KVM only where it really works (not here: TCG).
+if kvm_works; then contention=contention-kvm; else contention=contention-tcg; fi
+stage "contention boots: ${contention#contention-} ($( [ "$contention" = contention-kvm ] || echo 'no usable /dev/kvm: ')4 vCPUs)" >&2
+
 hold_lock 7 "$out/.lock" "the results directory"
 cells=$out/bench.cells
 : >"$cells"
@@ -83,13 +88,15 @@ for col in "$@"; do
 	while read -r set kdump icount smp label b; do
 		stage "bench $release $variant $label boot $b" >&2
 		log=$out/bench-$release-$variant-$label-$b
-		KDUMP=$kdump VM_ICOUNT=$icount VM_SMP=$smp \
+		kvm=0
+		[ "$icount$contention" = 0contention-kvm ] && kvm=1
+		KDUMP=$kdump VM_ICOUNT=$icount VM_SMP=$smp VM_KVM=$kvm \
 			BOOT_META=$(boot_meta "$kver" "$variant" perf "$label" stress "$kout" "$b") \
 			"$here/boot.sh" "$kout" "$initrd" "$out/bench-$set.steps" "$log"
 		# kernel kver variant state threads tool op mode boot rep value:
 		# the harness's medians from the records (repetition 0 is the
 		# warm-up), dma_map_benchmark's from its own lines.
-		mode=contention
+		mode=$contention
 		[ "$icount" = 1 ] && mode=icount
 		jq -r --arg k "$release" --arg kv "$kver" --arg v "$variant" --arg m "$mode" \
 			--arg b "$b" --arg set "$set" '.[]

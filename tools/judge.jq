@@ -194,14 +194,15 @@ def bench_rows($boots; $reps):
 
 # Whether the bench's numbers hold: every row has the boots and
 # repetitions asked; icount rows of the harness spread at most 0.5% across
-# boots (dma_map_benchmark reports 100 ns units: its rows are shown, not
-# held to that); the off control of every variant of a kernel agrees
-# within the spread (the boot-median intervals of all variants overlap).
+# boots; the off control of every variant of a kernel agrees within the
+# spread: the boot-median intervals of all variants overlap, each widened
+# by the 1-instruction resolution of a per-op value (a batch's count over
+# its 16 ops, truncated).
 def bench_failures:
 	[ (.[] | select(.boots < .boots_asked or .reps < .reps_asked)
 	   | "\(.kernel) \(.variant) \(.state) \(.op) \(.tool) threads=\(.threads): \(.boots) of \(.boots_asked) boots, \(.reps) of \(.reps_asked) repetitions"),
 	  (.[] | select(.mode == "icount" and .tool == "harness" and (.spread_pct == null or .spread_pct > 0.5))
 	   | "\(.kernel) \(.variant) \(.state) \(.op): spread \(.spread_pct)% across boots exceeds 0.5%"),
 	  ([.[] | select(.mode == "icount" and .tool == "harness" and .state == "off")]
-	   | group_by([.kernel, .op])[] | select((map(.min) | max) > (map(.max) | min))
+	   | group_by([.kernel, .op])[] | select((map(.min) | max) - 1 > (map(.max) | min) + 1)
 	   | "\(.[0].kernel) off \(.[0].op): the control differs across variants (\(map("\(.variant) \(.min)..\(.max)") | join(", ")))") ];

@@ -160,3 +160,11 @@ debian_mirror() {
 	[ -n "$_m" ] || die "no Debian mirror found in /etc/apt/sources*"
 	echo "$_m"
 }
+
+# kvm_works: whether QEMU can use KVM on this machine (a /dev/kvm that
+# opens and a VM that starts), not just whether the device node exists.
+kvm_works() {
+	[ -w /dev/kvm ] || return 1
+	echo q | timeout 20 qemu-system-x86_64 -accel kvm -M none -nodefaults -display none \
+		-monitor stdio >/dev/null 2>&1
+}

@@ -25,6 +25,27 @@ case $kdump in
 0|1) ;;
 *) die "KDUMP=$kdump must be 0 or 1" ;;
 esac
+# VM_ICOUNT=1: deterministic time for make bench. -icount shift=0 makes a
+# guest nanosecond one guest instruction (sleep=off: idle time jumps to
+# the next timer instead of following the host's clock); QEMU runs the
+# vCPUs in one thread then. VM_KVM=1: hardware virtualisation, where
+# /dev/kvm works (tools/lib.sh kvm_works).
+smp=${VM_SMP:-2}
+case $smp in [1-8]) ;; *) die "VM_SMP=$smp must be 1 to 8 vCPUs" ;; esac
+accel="-accel tcg,thread=multi -cpu max"
+case ${VM_ICOUNT:-0} in
+0) ;;
+1) accel="-accel tcg,thread=single -icount shift=0,sleep=off -cpu max" ;;
+*) die "VM_ICOUNT=${VM_ICOUNT} must be 0 or 1" ;;
+esac
+case ${VM_KVM:-0} in
+0) ;;
+1)
+	[ "${VM_ICOUNT:-0}" = 0 ] || die "VM_KVM=1 and VM_ICOUNT=1 exclude each other"
+	accel="-accel kvm -cpu host"
+	;;
+*) die "VM_KVM=${VM_KVM} must be 0 or 1" ;;
+esac
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
 
 append="console=ttyS0 panic=-1 loglevel=7 ${VM_APPEND:-}"
@@ -45,20 +66,8 @@ else
 	cat "$base" "$tmp/steps.cpio.gz" >"$initrd"
 fi
 
-# VM_ICOUNT=1: deterministic time for make bench. -icount shift=0 makes a
-# guest nanosecond one guest instruction (sleep=off: idle time jumps to
-# the next timer instead of following the host's clock); QEMU runs the
-# vCPUs in one thread then.
-smp=${VM_SMP:-2}
-case $smp in [1-8]) ;; *) die "VM_SMP=$smp must be 1 to 8 vCPUs" ;; esac
-accel="-accel tcg,thread=multi"
-case ${VM_ICOUNT:-0} in
-0) ;;
-1) accel="-accel tcg,thread=single -icount shift=0,sleep=off" ;;
-*) die "VM_ICOUNT=${VM_ICOUNT} must be 0 or 1" ;;
-esac
 # shellcheck disable=SC2086 # the accelerator options are words
-set -- qemu-system-x86_64 $accel -cpu max -smp "$smp" -m 1G \
+set -- qemu-system-x86_64 $accel -smp "$smp" -m 1G \
 	-no-reboot -kernel "$kout/bzImage" -initrd "$initrd" -append "$append"
 
 if [ "$steps" = - ]; then

@@ -230,6 +230,25 @@ passes "a perf kernel without lockdep passes (make bench)" stress
 log probe_first_map
 fails "a perf kernel with lockdep is not the perf kernel" "lockdep on in a perf kernel" stress
 unset FLAVOUR
+# make bench's numbers: bench_rows aggregates, bench_failures decides.
+bench() { # RAW-LINES...: the failures, one a line
+	printf '%s\n' "$@" | jq -R -s -L "$tools" --argjson boots 2 --argjson reps 1 \
+		'include "judge"; bench_rows($boots; $reps) | bench_failures[]' -r
+}
+b="6.12.117 6.12"
+out=$(bench "$b vanilla off 1 harness pair icount 0 1 5557" "$b vanilla off 1 harness pair icount 1 1 5558" \
+	"$b seed-v3 off 1 harness pair icount 0 1 5557" "$b seed-v3 off 1 harness pair icount 1 1 5557")
+[ -z "$out" ] && ok "bench: deterministic rows whose off control agrees pass" || ko "bench: deterministic rows whose off control agrees pass" "$out"
+out=$(bench "$b vanilla attached 1 harness pair icount 0 1 5557" "$b vanilla attached 1 harness pair icount 1 1 5600")
+case $out in *"spread 0.7"*"exceeds 0.5%"*) ok "bench: an icount row spread over 0.5% across boots fails" ;;
+*) ko "bench: an icount row spread over 0.5% across boots fails" "$out" ;; esac
+out=$(bench "$b vanilla attached 1 harness pair icount 0 1 5557")
+case $out in *"1 of 2 boots"*) ok "bench: fewer boots than asked fails" ;;
+*) ko "bench: fewer boots than asked fails" "$out" ;; esac
+out=$(bench "$b vanilla off 1 harness map icount 0 1 1251" "$b vanilla off 1 harness map icount 1 1 1251" \
+	"$b seed-v3 off 1 harness map icount 0 1 1260" "$b seed-v3 off 1 harness map icount 1 1 1260")
+case $out in *"off map: the control differs across variants"*) ok "bench: an off control that differs across variants fails" ;;
+*) ko "bench: an off control that differs across variants fails" "$out" ;; esac
 # count-reports.sh with no log is no pass.
 if sh "$here/count-reports.sh" "$tmp/no-such-dir"/*.log >"$tmp/out" 2>&1; then
 	ko "count-reports fails when no log matches" "exited 0: $(tail -n 1 "$tmp/out")"

@@ -49,6 +49,21 @@ must_fail "an unknown KVER is named" "KVER=4.4 is not a known kernel" \
 	env KVER=4.4 sh "$tools/kernel.sh"
 must_fail "a bad KDUMP is named" "KDUMP=2 must be 0 or 1" \
 	env KDUMP=2 sh "$tools/vm.sh" /nonexistent /nonexistent /nonexistent "$tmp/log"
+must_fail "a bad VM_SMP is named" "VM_SMP=0 must be 1 to 8 vCPUs" \
+	env VM_SMP=0 sh "$tools/vm.sh" /nonexistent /nonexistent /nonexistent "$tmp/log"
+must_fail "a bad VM_ICOUNT is named" "VM_ICOUNT=yes must be 0 or 1" \
+	env VM_ICOUNT=yes sh "$tools/vm.sh" /nonexistent /nonexistent /nonexistent "$tmp/log"
+must_fail "a stock column of an unknown kernel is named" "KVER=6.1 has no stock kernel \(have: 6.12 7.3 \)" \
+	sh "$tools/stock.sh" 6.1
+must_fail "a FLAVOUR on a stock column is refused" "column 6.12:stock is Debian's kernel as built: FLAVOUR=kcsan does not apply" \
+	env FLAVOUR=kcsan CACHE="$tmp/cache" sh "$tools/guest.sh" 6.12:stock
+for v in BENCH_BOOTS=0 REPS=x BENCH_ITERS=-1; do
+	must_fail "a bad $v is named" "${v%%=*}=${v#*=} must be a positive number" \
+		env RESULTS="$tmp/bench" "$v" sh "$tools/bench.sh" 6.12:vanilla
+done
+must_fail "make bench refuses another flavour" "make bench measures the perf flavour; FLAVOUR=kasan does not apply" \
+	env RESULTS="$tmp/bench" FLAVOUR=kasan sh "$tools/bench.sh" 6.12:vanilla
+[ ! -e "$tmp/bench" ] && ok "bad bench variables write no results" || ko "bad bench variables write no results"
 
 # Core findings of stress runs: counted per run from the judged rows, our
 # reports and failures left out, the matrix above the section kept, a
