@@ -161,10 +161,11 @@ debian_mirror() {
 	echo "$_m"
 }
 
-# kvm_works: whether QEMU can use KVM on this machine (a /dev/kvm that
-# opens and a VM that starts), not just whether the device node exists.
+# kvm_works: whether QEMU can run a vCPU under KVM on this machine, not
+# just open /dev/kvm (seen here: /dev/kvm opens, then the vCPU's reset
+# fails with "failed to set MSR 0x10a").
 kvm_works() {
 	[ -w /dev/kvm ] || return 1
-	echo q | timeout 20 qemu-system-x86_64 -accel kvm -M none -nodefaults -display none \
-		-monitor stdio >/dev/null 2>&1
+	echo q | timeout 20 qemu-system-x86_64 -accel kvm -cpu host -M pc -nodefaults \
+		-display none -S -monitor stdio >/dev/null 2>&1
 }
