@@ -166,6 +166,7 @@ debian_mirror() {
 # fails with "failed to set MSR 0x10a").
 kvm_works() {
 	[ -w /dev/kvm ] || return 1
-	echo q | timeout 20 qemu-system-x86_64 -accel kvm -cpu host -M pc -nodefaults \
-		-display none -S -monitor stdio >/dev/null 2>&1
+	# in a subshell: the shell's own "Aborted" line goes with the output
+	(echo q | timeout 20 qemu-system-x86_64 -accel kvm -cpu host -M pc -nodefaults \
+		-display none -S -monitor stdio) >/dev/null 2>&1
 }
