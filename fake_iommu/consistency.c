@@ -27,6 +27,9 @@ static const char * const fi_deferred_callers[] = {
 	"iommu_deferred_attach+", "__iommu_dma_", "iommu_dma_", "dma_iova_try_alloc+",
 };
 
+/* What a frame on an attach stack is. */
+enum fi_frame { FI_FRAME_CORE, FI_FRAME_DEFERRED, FI_FRAME_MODULE };
+
 /*
  * The functions seen on attach stacks, each learned once from kallsyms
  * ("iommu_deferred_attach+0x2d/0x30": none of them is exported), after
@@ -35,58 +38,75 @@ static const char * const fi_deferred_callers[] = {
  */
 struct fi_text_range {
 	unsigned long start, end;
-	bool deferred;
+	enum fi_frame kind;
 };
 
 static DEFINE_SPINLOCK(fi_sym_lock);
 static char fi_sym[KSYM_SYMBOL_LEN];
-static struct fi_text_range fi_ranges[32];
+static struct fi_text_range fi_ranges[64];
 static unsigned int fi_nr_ranges;
 
-static bool fi_in_deferred_caller(unsigned long addr)
+/* @ret is a return address: its call is the instruction before it. */
+static enum fi_frame fi_frame_kind(unsigned long ret)
 {
 	/* Pairs with the release below: a counted entry is complete. */
 	unsigned int i, n = smp_load_acquire(&fi_nr_ranges);
-	unsigned long flags, off, size;
-	bool deferred = false;
+	unsigned long flags, off, size, addr = ret - 1;
+	enum fi_frame kind = FI_FRAME_CORE;
 	char *plus;
 
 	for (i = 0; i < n; i++)
 		if (addr >= fi_ranges[i].start && addr < fi_ranges[i].end)
-			return fi_ranges[i].deferred;
+			return fi_ranges[i].kind;
 	spin_lock_irqsave(&fi_sym_lock, flags);
 	sprint_symbol(fi_sym, addr);
 	plus = strchr(fi_sym, '+');
 	if (plus && sscanf(plus + 1, "%lx/%lx", &off, &size) == 2 && off < size) {
+		/* Module text: "hr_map+0x6e/0x100 [harness]". */
+		if (strchr(plus, '['))
+			kind = FI_FRAME_MODULE;
 		for (i = 0; i < ARRAY_SIZE(fi_deferred_callers); i++)
 			if (str_has_prefix(fi_sym, fi_deferred_callers[i]))
-				deferred = true;
+				kind = FI_FRAME_DEFERRED;
 		n = fi_nr_ranges;
 		if (n < ARRAY_SIZE(fi_ranges)) {
 			fi_ranges[n].start = addr - off;
 			fi_ranges[n].end = addr - off + size;
-			fi_ranges[n].deferred = deferred;
+			fi_ranges[n].kind = kind;
 			/* Pairs with the acquire above. */
 			smp_store_release(&fi_nr_ranges, n + 1);
 		}
 	}
 	spin_unlock_irqrestore(&fi_sym_lock, flags);
-	return deferred;
+	return kind;
 }
 
 /*
- * Is attach_dev running under the deferred path? It is a few frames up;
- * looking no further bounds the kallsyms lookups.
+ * Is attach_dev running under the deferred path? Its frames lie between
+ * fake_iommu's own and the first module frame above the core's (the
+ * driver that mapped or attached): the walk stops there, which bounds the
+ * kallsyms lookups of module text, whose ranges change with every load.
  */
 static bool fi_on_deferred_path(void)
 {
 	unsigned long entries[8];
+	bool in_core = false;
 	unsigned int i, n;
 
 	n = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
-	for (i = 0; i < n; i++)
-		if (fi_in_deferred_caller(entries[i]))
+	for (i = 0; i < n; i++) {
+		switch (fi_frame_kind(entries[i])) {
+		case FI_FRAME_DEFERRED:
 			return true;
+		case FI_FRAME_MODULE:
+			if (in_core)
+				return false;
+			break;
+		case FI_FRAME_CORE:
+			in_core = true;
+			break;
+		}
+	}
 	return false;
 }
 

@@ -28,6 +28,9 @@ void fi_report_kernel_features(void)
 		  "CONFIG_FAULT_INJECTION_DEBUG_FS is not set", "no fail_attach/ in debugfs" },
 		{ IS_ENABLED(CONFIG_KALLSYMS), "CONFIG_KALLSYMS is not set",
 		  "the deferred path cannot be told from the stack: stale_attach never counts" },
+		{ IS_ENABLED(CONFIG_UNWINDER_ORC) || IS_ENABLED(CONFIG_UNWINDER_FRAME_POINTER),
+		  "no reliable unwinder (ORC or frame pointers)",
+		  "a stale return address may make a core attach look deferred to stale_attach" },
 		{ is_kdump_kernel(), "is_kdump_kernel() is false",
 		  "no attach is deferred; boot with elfcorehdr=<addr> or use a capture kernel" },
 	};

@@ -36,11 +36,11 @@ static void hr_sample(struct hr_run *run, u64 ns)
 	spin_unlock(&run->samples_lock);
 }
 
-/* One batch of HR_BATCH ops; the ns it took, or 0 on a failed map. */
-static u64 hr_bench_batch(struct hr_bench_thread *t, void *buf, bool maps_only)
+/* One batch of HR_BATCH ops, timed into @ns; -EIO if a map failed. */
+static int hr_bench_batch(struct hr_bench_thread *t, void *buf, bool maps_only, u64 *ns)
 {
 	dma_addr_t dma[HR_BATCH];
-	u64 t0, ns;
+	u64 t0;
 	u32 j;
 
 	t0 = ktime_get_ns();
@@ -51,21 +51,19 @@ static u64 hr_bench_batch(struct hr_bench_thread *t, void *buf, bool maps_only)
 		if (!maps_only)
 			dma_unmap_single(t->dev, dma[j], PAGE_SIZE, DMA_BIDIRECTIONAL);
 	}
-	ns = ktime_get_ns() - t0;
-	if (j < HR_BATCH)
-		ns = 0;
+	*ns = ktime_get_ns() - t0;
 	if (maps_only)
-		while (j--)
-			dma_unmap_single(t->dev, dma[j], PAGE_SIZE, DMA_BIDIRECTIONAL);
-	return ns;
+		for (int k = 0; k < j; k++)
+			dma_unmap_single(t->dev, dma[k], PAGE_SIZE, DMA_BIDIRECTIONAL);
+	return j == HR_BATCH ? 0 : -EIO;
 }
 
 static int hr_bench_loop(void *data)
 {
 	struct hr_bench_thread *t = data;
 	u32 iters = hr_get(t->run, "iters");
-	bool atomic = hr_get(t->run, "path") == 2;
-	bool maps_only = hr_get(t->run, "op") == 1;
+	bool atomic = hr_get(t->run, "path") == HR_BENCH_ATOMIC;
+	bool maps_only = hr_get(t->run, "op") == HR_BENCH_MAPS;
 	void *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	dma_addr_t keep;
 	u32 i;
@@ -97,13 +95,11 @@ static int hr_bench_loop(void *data)
 		}
 		if (atomic)
 			local_bh_disable();
-		ns = hr_bench_batch(t, buf, maps_only);
+		t->err = hr_bench_batch(t, buf, maps_only, &ns);
 		if (atomic)
 			local_bh_enable();
-		if (!ns) {
-			t->err = -EIO;
+		if (t->err)
 			break;
-		}
 		hr_sample(t->run, ns / HR_BATCH);
 		cond_resched();
 	}
@@ -180,7 +176,7 @@ static int hr_bench_first(struct hr_run *run, struct device *dev)
 int hr_bench(struct hr_run *run)
 {
 	/* A first map is one map, timed alone whatever op says. */
-	bool first = hr_get(run, "path") == 1;
+	bool first = hr_get(run, "path") == HR_BENCH_FIRST;
 	struct device *dev;
 	int ret;
 

@@ -20,6 +20,10 @@ struct hr_param {
 	const char * const *choices;
 };
 
+/* bench: the path timed (hr_bench_paths[]) and the op (hr_bench_ops[]). */
+enum hr_bench_path { HR_BENCH_ATTACHED, HR_BENCH_FIRST, HR_BENCH_ATOMIC };
+enum hr_bench_op { HR_BENCH_PAIRS, HR_BENCH_MAPS };
+
 /* How the mapping parties make their first map. */
 enum hr_ctx { HR_CTX_THREAD, HR_CTX_SPINLOCK, HR_CTX_TIMER, HR_CTX_BOTH };
 

@@ -23,7 +23,7 @@ jq -r '
 	def val: .instructions_per_op // .ns_per_op_median;
 	"# What the lock costs on the DMA-map path",
 	"",
-	"`make bench` on the perf flavour (no lock debugging). icount rows: QEMU `-icount shift=0`, one vCPU: guest **instructions per op**, median over \(map(select(.mode == "icount") | .boots) | max) boots of each boot'"'"'s median over its repetitions; spread = (max - min) / median of the boot medians. Contention rows: multi-threaded TCG, 4 vCPUs, ns per op (emulated time: compare variants, not hardware), spread over the repetitions of one boot.",
+	"`make bench` on the perf flavour (no lock debugging). icount rows: QEMU `-icount shift=0`, one vCPU: guest **instructions per op**, median over \(map(select(.mode == "icount") | .boots) | max) boots of each boot'"'"'s median over its repetitions; spread = (max - min) / median of the boot medians. Contention rows: 4 vCPUs, \([.[] | select(.mode | startswith("contention")) | .mode | ltrimstr("contention-")] | unique | join(", ") | if . == "tcg" then "multi-threaded TCG (no usable KVM)" else . end), ns per op (under TCG emulated time: compare variants, not hardware), spread over the repetitions of one boot.",
 	"",
 	"States: off = normal boot (static key off, every variant runs the same code: the control); attached = kdump mode, device attached (the fast path); atomic = attached, bottom halves off; first = the first map of a deferred device (the attach itself).",
 	"",

@@ -11,7 +11,7 @@
 #   - one kdump-mode boot with 4 vCPUs, KVM where /dev/kvm works, else
 #     multi-threaded TCG: 1, 2 and 4 threads mapping on one device,
 #     interleaved (contention, in ns).
-# dma_map_benchmark runs beside the harness in every boot. Writes
+# dma_map_benchmark runs beside the harness in the contention boots. Writes
 # results/bench.json, bench.md and bench.png (tools/bench-report.sh).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -114,7 +114,9 @@ done
 "$here/judge.sh" bench "$cells" >"$out/bench.judged" ||
 	{ grep '^FAIL\|^bench:' "$out/bench.judged" >&2; exit 1; }
 BENCH_BOOTS=$boots REPS=$reps "$here/bench-report.sh" "$out/bench.raw" "$out"
-jq -r -L "$here" 'include "judge"; bench_failures[] | "FAIL: bench: \(.)"' "$out/bench.json" >"$out/bench.failures"
+plan=$(for col in "$@"; do echo "$(column_kver "$col"):$(column_name "$col")"; done)
+jq -r -L "$here" --arg plan "$plan" 'include "judge"; bench_failures($plan | split("\n"))[]
+	| "FAIL: bench: \(.)"' "$out/bench.json" >"$out/bench.failures"
 if [ -s "$out/bench.failures" ]; then
 	cat "$out/bench.failures" >&2
 	die "bench: $(wc -l <"$out/bench.failures") failed; the numbers above do not hold"

@@ -24,11 +24,13 @@ rm -f "$out.log" "$out.early.log" "$out.full.log" "$out.record.json"
 vmerr=
 vmerr=$("$here/vm.sh" "$kout" "$initrd" "$steps" "$out.log" 2>&1 | tail -n 1) || true
 [ -f "$out.log" ] || : >"$out.log"
-# A kernel that died before the guest's init ran (QEMU's multi-threaded
-# TCG can show a vCPU a breakpoint text patching already removed: "Oops:
-# int3" at boot) ran nothing of ours: boot once more, and the record says
-# so, with the first log kept.
-if [ -n "$vmerr" ] && [ "${BOOT_CAPTURE:-0}" != 1 ] && ! grep -q '@@lockcheck: boot' "$out.log"; then
+# QEMU's multi-threaded TCG can show a vCPU a breakpoint that text
+# patching already removed: "Oops: int3" before the guest's init ran,
+# nothing of ours having run. That one signature boots once more, the
+# first log kept and the record saying so; any other early death is the
+# cell's result.
+if [ -n "$vmerr" ] && [ "${BOOT_CAPTURE:-0}" != 1 ] && ! grep -q '@@lockcheck: boot' "$out.log" &&
+	grep -q 'Oops: int3' "$out.log"; then
 	mv "$out.log" "$out.early.log"
 	BOOT_META=$(echo "${BOOT_META:-"{}"}" | jq -c --arg why "${vmerr#error: }" --arg log "$out.early.log" \
 		'. + {boot_retry: "before init: \($why) (log \($log))"}')

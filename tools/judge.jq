@@ -81,14 +81,15 @@ def invalid:
 	   end) ];
 
 # error > splat (a report but the core's assertion) > race (a detector
-# other than unlocked_attach) > unlocked > clean; skip: the scenario said
-# this kernel cannot run it (its reason is a condition of its own).
+# other than unlocked_attach) > unlocked > skip > clean. skip: the scenario
+# said this kernel cannot run it (its reason is a condition of its own),
+# and nothing else happened: a report or a count during it outranks it.
 def verdict:
 	if (invalid | length > 0) then "error"
-	elif .ktap.result == "skip" then "skip"
 	elif any(.reports[]; assertion | not) then "splat"
 	elif any(.detectors | to_entries[]; .key != "unlocked_attach" and .value > 0) then "race"
 	elif (.detectors.unlocked_attach // 0) > 0 or any(.reports[]; assertion) then "unlocked"
+	elif .ktap.result == "skip" then "skip"
 	else "clean" end;
 
 # Conditions, comma-separated, or "-": "name>0"/"name=0" on a counter, or
@@ -192,14 +193,27 @@ def bench_rows($boots; $reps):
 		+ (if $g[0].mode == "icount" then {instructions_per_op: ($bm | median)}
 		   else {ns_per_op_median: ($bm | median)} end));
 
-# Whether the bench's numbers hold: every row has the boots and
-# repetitions asked; icount rows of the harness spread at most 0.5% across
+# Whether the bench's numbers hold: every column ("KVER:VARIANT") has a
+# row for every state and op of the plan and every contention run; every
+# row has the boots and repetitions asked; icount rows of the harness spread at most 0.5% across
 # boots; the off control of every variant of a kernel agrees within the
 # spread: the boot-median intervals of all variants overlap, each widened
 # by the 1-instruction resolution of a per-op value (a batch's count over
 # its 16 ops, truncated).
-def bench_failures:
-	[ (.[] | select(.boots < .boots_asked or .reps < .reps_asked)
+def bench_plan: [["off", "pair"], ["off", "map"], ["attached", "pair"], ["attached", "map"],
+	["atomic", "pair"], ["atomic", "map"], ["first", "map"]];
+def bench_failures($columns):
+	. as $rows
+	| [ ($columns[] | split(":") as [$kv, $v]
+	     | (bench_plan[] as [$st, $op]
+		| select([$rows[] | select(.kver == $kv and .variant == $v and .mode == "icount"
+					and .tool == "harness" and .state == $st and .op == $op)] | length == 0)
+		| "\($kv) \($v) \($st) \($op): no numbers"),
+	       ([1, 2, 4][] as $t | ["harness", "dma_map_benchmark"][] as $tool
+		| select([$rows[] | select(.kver == $kv and .variant == $v and (.mode | startswith("contention"))
+					and .tool == $tool and .threads == $t)] | length == 0)
+		| "\($kv) \($v) contention \($tool) threads=\($t): no numbers")),
+	  (.[] | select(.boots < .boots_asked or .reps < .reps_asked)
 	   | "\(.kernel) \(.variant) \(.state) \(.op) \(.tool) threads=\(.threads): \(.boots) of \(.boots_asked) boots, \(.reps) of \(.reps_asked) repetitions"),
 	  (.[] | select(.mode == "icount" and .tool == "harness" and (.spread_pct == null or .spread_pct > 0.5))
 	   | "\(.kernel) \(.variant) \(.state) \(.op): spread \(.spread_pct)% across boots exceeds 0.5%"),

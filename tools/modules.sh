@@ -14,18 +14,20 @@ build=$(cat "$kout/builddir")
 # (tools/stock.sh): the build runs there, chrooted, as on that release.
 root=$(cat "$kout/buildroot" 2>/dev/null || true)
 if [ -n "$root" ]; then
-	mod=$root/lockcheck-mod
+	# one root may serve several kernels of its release
+	mod=$root/lockcheck-mod-$(cat "$kout/kernelrelease")
 	kmake() {
 		# objtool reads /proc; the mount ends with the namespace
 		unshare -m chroot "$root" sh -c 'mount -t proc proc /proc && exec make "$@"' make "$@"
 	}
-	mdir=/lockcheck-mod
+	mdir=/${mod##*/}
 else
 	mod=$kout/mod
 	kmake() { make "$@"; }
 	mdir=$mod
 fi
-key=$( (cd "$top" && find Kbuild fake_iommu harness -type f \( -name '*.[ch]' -o -name Kbuild \) |
+key=$( (cat "$kout/kernelrelease" "$kout/.config"
+	cd "$top" && find Kbuild fake_iommu harness -type f \( -name '*.[ch]' -o -name Kbuild \) |
 	sort | xargs cat) | content_key)
 if [ "$(cat "$mod/.key" 2>/dev/null)" = "$key" ]; then
 	echo "$mod"

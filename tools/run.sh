@@ -19,6 +19,8 @@ shift
 scenarios=${SCENARIOS:-$here/scenarios/default}
 results=${RESULTS:-$top/results}
 flavour=${FLAVOUR:-}
+[ "$flavour" != perf ] ||
+	die "run.sh $name: FLAVOUR=perf is make bench's kernel, without lockdep; the verdicts of $name need it"
 [ "${KDUMP:-1}" = 1 ] && bootmode=elfcorehdr || bootmode=normal
 knobs=${KNOBS:-}
 policy=${POLICY:-expected}

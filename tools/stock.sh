@@ -13,6 +13,8 @@ kver=${1:?usage: stock.sh KVER}
 line=$(awk -v k="$kver" '$1 == k' "$here/stock.conf")
 [ -n "$line" ] || die "KVER=$kver has no stock kernel (have: $(awk '!/^#/ {printf "%s ", $1}' "$here/stock.conf"))"
 set -- $line
+[ $# -ge 9 ] || die "tools/stock.conf: the $kver line has $# fields, not 9 or more: $line"
+[ "$(id -u)" = 0 ] || die "stock columns need root: debootstrap, chroot and unshare build the modules"
 ver=$2 suite=$3 release=$4 cc=$5 image=$6
 shift 6
 headers=$*
@@ -26,6 +28,8 @@ tools="$cc make libc6-dev dwarves perl python3"
 root=$cache/stock/$release-$(printf '%s\n' "$release" "$tools" | content_key)
 dl=$cache/dl/stock-$kver
 log=$cache/log/stock-$kver.log
+# the pinned version's package files only, as apt-get download names them
+debof() { echo "$dl/${1}_$(echo "$ver" | sed 's/:/%3a/')_"*.deb; }
 
 hold_lock 9 "$cache/lock/stock-$kver" "Debian's $krel kernel"
 if [ -f "$out/.lockcheck-ready" ] && [ -f "$root/.lockcheck-headers-$krel" ]; then
@@ -43,7 +47,7 @@ done
 # shellcheck disable=SC2086 # one word per package
 apt_download "$dl" "$suite" "$log" $pkgs
 for p in $image $headers; do
-	ls "$dl/${p}_"*.deb >/dev/null 2>&1 || die "apt-get download left no $p in $dl (see $log)"
+	[ -f "$(debof "$p")" ] || die "apt-get download left no $p=$ver in $dl (see $log)"
 done
 
 hold_lock 8 "$cache/lock/stock-root-$release" "the $release build root"
@@ -60,7 +64,7 @@ fi
 stage "unpack $krel headers into the $release build root" >&2
 for p in $headers; do
 	# a merged-/usr root: /lib stays the symlink it is
-	dpkg-deb --fsys-tarfile "$dl/${p}_"*.deb | tar -x --keep-directory-symlink -C "$root" ||
+	dpkg-deb --fsys-tarfile $(debof "$p") | tar -x --keep-directory-symlink -C "$root" ||
 		die "could not unpack $p"
 done
 hdir=/usr/src/linux-headers-$krel
@@ -69,7 +73,7 @@ touch "$root/.lockcheck-headers-$krel"
 
 rm -rf "$out"
 mkdir -p "$out.tmp"
-dpkg-deb --fsys-tarfile "$dl/${image}_"*.deb | tar -x -C "$out.tmp" --wildcards '*vmlinuz*' ||
+dpkg-deb --fsys-tarfile $(debof "$image") | tar -x -C "$out.tmp" --wildcards '*vmlinuz*' ||
 	die "no vmlinuz in $image"
 find "$out.tmp" -name 'vmlinuz*' -type f -exec mv {} "$out.tmp/bzImage" \;
 [ -s "$out.tmp/bzImage" ] || die "no vmlinuz in $image"

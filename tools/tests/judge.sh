@@ -218,6 +218,9 @@ log fault_first_map "$skipped; s/^ok 1 fault_first_map/ok 1 fault_first_map # SK
 passes "a scenario skipped for the expected reason passes" expected
 log fault_first_map "$skipped; s/^ok 1 fault_first_map/ok 1 fault_first_map # SKIP no clients/"
 fails "a skip for another reason fails" "reason does not match ^CONFIG_FAULT_INJECTION.is.not.set (reason: no clients)" expected
+log fault_first_map "$skipped; s/^ok 1 fault_first_map/ok 1 fault_first_map # SKIP CONFIG_FAULT_INJECTION is not set/
+/harness: END/r $fixtures/warning-core-title-our-frames.txt"
+fails "a report during a skipped scenario is not hidden by the skip" "got splat, expected skip" expected
 log probe_first_map "$skipped; s/^ok 1 probe_first_map/ok 1 probe_first_map # SKIP CONFIG_FAULT_INJECTION is not set/"
 fails "a skip where a result is expected fails" "got skip, expected unlocked" expected
 unset VARIANT
@@ -233,7 +236,7 @@ unset FLAVOUR
 # make bench's numbers: bench_rows aggregates, bench_failures decides.
 bench() { # RAW-LINES...: the failures, one a line
 	printf '%s\n' "$@" | jq -R -s -L "$tools" --argjson boots 2 --argjson reps 1 \
-		'include "judge"; bench_rows($boots; $reps) | bench_failures[]' -r
+		'include "judge"; bench_rows($boots; $reps) | bench_failures([])[]' -r
 }
 b="6.12.117 6.12"
 out=$(bench "$b vanilla off 1 harness pair icount 0 1 5557" "$b vanilla off 1 harness pair icount 1 1 5558" \
@@ -249,6 +252,11 @@ out=$(bench "$b vanilla off 1 harness map icount 0 1 1251" "$b vanilla off 1 har
 	"$b seed-v3 off 1 harness map icount 0 1 1260" "$b seed-v3 off 1 harness map icount 1 1 1260")
 case $out in *"off map: the control differs across variants"*) ok "bench: an off control that differs across variants fails" ;;
 *) ko "bench: an off control that differs across variants fails" "$out" ;; esac
+out=$(printf '%s\n' "$b vanilla off 1 harness pair icount 0 1 2411" | jq -R -s -r -L "$tools" --argjson boots 1 \
+	--argjson reps 1 'include "judge"; bench_rows($boots; $reps) | bench_failures(["6.12:vanilla"])[]')
+case $out in *"6.12 vanilla first map: no numbers"*"contention dma_map_benchmark threads=4: no numbers"*)
+	ok "bench: a state or run of the plan with no numbers fails" ;;
+*) ko "bench: a state or run of the plan with no numbers fails" "$out" ;; esac
 # count-reports.sh with no log is no pass.
 if sh "$here/count-reports.sh" "$tmp/no-such-dir"/*.log >"$tmp/out" 2>&1; then
 	ko "count-reports fails when no log matches" "exited 0: $(tail -n 1 "$tmp/out")"

@@ -64,6 +64,8 @@ done
 must_fail "make bench refuses another flavour" "make bench measures the perf flavour; FLAVOUR=kasan does not apply" \
 	env RESULTS="$tmp/bench" FLAVOUR=kasan sh "$tools/bench.sh" 6.12:vanilla
 [ ! -e "$tmp/bench" ] && ok "bad bench variables write no results" || ko "bad bench variables write no results"
+must_fail "FLAVOUR=perf is refused where verdicts need lockdep" "FLAVOUR=perf is make bench's kernel, without lockdep" \
+	env RESULTS="$tmp/perf" FLAVOUR=perf sh "$tools/run.sh" run 6.12:vanilla
 
 # Core findings of stress runs: counted per run from the judged rows, our
 # reports and failures left out, the matrix above the section kept, a
