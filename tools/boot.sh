@@ -22,7 +22,7 @@ mkdir -p "$(dirname "$out")"
 rm -f "$out.log" "$out.early.log" "$out.full.log" "$out.record.json"
 
 vmerr=
-vmerr=$("$here/vm.sh" "$kout" "$initrd" "$steps" "$out.log" 2>&1 | tail -n 1) || true
+vmerr=$("$here/vm.sh" "$kout" "$initrd" "$steps" "$out.log" 2>&1 | tail -n 1 | tr -d '\r') || true
 [ -f "$out.log" ] || : >"$out.log"
 # QEMU's multi-threaded TCG can show a vCPU a breakpoint that text
 # patching already removed: "Oops: int3" before the guest's init ran,
@@ -32,12 +32,13 @@ vmerr=$("$here/vm.sh" "$kout" "$initrd" "$steps" "$out.log" 2>&1 | tail -n 1) ||
 if [ -n "$vmerr" ] && [ "${BOOT_CAPTURE:-0}" != 1 ] && ! grep -q '@@lockcheck: boot' "$out.log" &&
 	grep -q 'Oops: int3' "$out.log"; then
 	mv "$out.log" "$out.early.log"
-	BOOT_META=$(echo "${BOOT_META:-"{}"}" | jq -c --arg why "${vmerr#error: }" --arg log "$out.early.log" \
+	# printf, not echo: dash's echo turns a "\r" in the JSON into a control character
+	BOOT_META=$(printf '%s\n' "${BOOT_META:-"{}"}" | jq -c --arg why "${vmerr#error: }" --arg log "$out.early.log" \
 		'. + {boot_retry: "before init: \($why) (log \($log))"}')
 	export BOOT_META
 	stage "boot again: the kernel died before init (${vmerr#error: })" >&2
 	vmerr=
-	vmerr=$("$here/vm.sh" "$kout" "$initrd" "$steps" "$out.log" 2>&1 | tail -n 1) || true
+	vmerr=$("$here/vm.sh" "$kout" "$initrd" "$steps" "$out.log" 2>&1 | tail -n 1 | tr -d '\r') || true
 	[ -f "$out.log" ] || : >"$out.log"
 fi
 if [ "${BOOT_CAPTURE:-0}" = 1 ]; then

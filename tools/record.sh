@@ -17,7 +17,7 @@ log=${1:?usage: record.sh LOG STEPS [VM_ERROR]}
 steps=${2:?usage: record.sh LOG STEPS [VM_ERROR]}
 vmerr=${3:-}
 meta=${BOOT_META:-'{}'}
-echo "$meta" | jq -e 'type == "object"' >/dev/null 2>&1 || die "BOOT_META is not a JSON object: $meta"
+printf '%s\n' "$meta" | jq -e 'type == "object"' >/dev/null 2>&1 || die "BOOT_META is not a JSON object: $meta"
 [ -f "$log" ] || die "record: log $log does not exist"
 [ -f "$steps" ] || die "record: steps file $steps does not exist"
 
