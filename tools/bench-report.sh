@@ -49,7 +49,9 @@ jq -r '
 	   "")
 ' "$out/bench.json" >"$out/bench.md"
 
-if command -v gnuplot >/dev/null 2>&1; then
+if ! command -v gnuplot >/dev/null 2>&1; then
+	echo "warning: gnuplot not installed; no bench.png" >&2
+else
 	# Per kernel and state, per map: what each variant adds to vanilla's
 	# instructions (vanilla's own count in the label), bar = the spread.
 	jq -r '[.[] | select(.mode == "icount" and .tool == "harness" and .op == "map")]
@@ -59,6 +61,10 @@ if command -v gnuplot >/dev/null 2>&1; then
 		| "\(.kernel | sub("\\.[0-9]+$"; ""))/\(.state)(\($b)) \(.variant) \(.instructions_per_op - $b) \(.instructions_per_op * .spread_pct / 200)"' \
 		"$out/bench.json" >"$out/bench.plot"
 	variants=$(awk '{print $2}' "$out/bench.plot" | sort -u | tr '\n' ' ')
+	if [ ! -s "$out/bench.plot" ]; then
+		echo "note: no kernel has vanilla and another variant: no bench.png" >&2
+		rm -f "$out/bench.png"
+	else
 	gnuplot <<GP
 set terminal pngcairo size 1400,650 font ",10"
 set output "$out/bench.png"
@@ -74,7 +80,6 @@ set grid ytics
 set key top left
 plot for [v in "$variants"] "< awk -v v=" . v . " '\\\$2 == v' $out/bench.plot" using 3:4:xtic(1) title v
 GP
-else
-	echo "warning: gnuplot not installed; no bench.png" >&2
+	fi
 fi
 cat "$out/bench.md"
