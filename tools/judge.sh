@@ -52,7 +52,7 @@ jq -r '
 	  "|---|" + ($cols | map("---|") | join("")),
 	  ($scs[] as $s | "| \($s) (\($class[$s])) | " + ([$cols[] | $cells[$s + "\u0000" + .] // ""] | join(" | ")) + " |"),
 	  "",
-	  "Verdicts: error > splat (a kernel report other than the core lock assertion) > race (a fake_iommu race detector) > unlocked (attach without group->mutex only) > clean. **bold**: the cell failed (tools/judge.jq says why).",
+	  "Verdicts: error > splat (a kernel report other than the core lock assertion) > race (a fake_iommu race detector) > unlocked (attach without group->mutex only) > skip (the kernel cannot run the scenario; the reason is checked) > clean. **bold**: the cell failed (tools/judge.jq says why).",
 	  "",
 	  ([.[] | select(.boot_retry) | "Booted twice: \(.kver) \(.variant) \(.scenario): the first kernel died \(.boot_retry)."]
 	   | if length == 0 then empty else (.[], "") end),
