@@ -59,8 +59,13 @@ boot_plan() {
 }
 
 # Contention under KVM only where it really works (not here: TCG).
-if kvm_works; then contention=contention-kvm; else contention=contention-tcg; fi
-stage "contention boots: ${contention#contention-} ($( [ "$contention" = contention-kvm ] || echo 'no usable /dev/kvm: ')4 vCPUs)" >&2
+if kvm_works; then
+	contention=contention-kvm
+	stage "contention boots: KVM, 4 vCPUs" >&2
+else
+	contention=contention-tcg
+	stage "contention boots: TCG, 4 vCPUs (no usable /dev/kvm)" >&2
+fi
 
 hold_lock 7 "$out/.lock" "the results directory"
 cells=$out/bench.cells

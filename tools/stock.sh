@@ -82,7 +82,6 @@ echo "$krel" >"$out.tmp/kernelrelease"
 echo "$hdir" >"$out.tmp/builddir"
 echo "$root" >"$out.tmp/buildroot"
 echo "stock-$kver" >"$out.tmp/locktag"
-find "$out.tmp" -mindepth 1 -type d -empty -delete 2>/dev/null || true
 rm -rf "$out.tmp/boot" "$out.tmp/usr"
 touch "$out.tmp/.lockcheck-ready"
 mv "$out.tmp" "$out"
