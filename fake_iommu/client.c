@@ -43,6 +43,21 @@ void fi_count(struct fi_client *client, enum fi_counter c)
 	atomic_long_inc(&fi_total[c]);
 }
 
+/**
+ * fake_iommu_count - count an event seen on a device of the watched driver
+ * @c: the counter, e.g. FI_STALE_ATTACH when a DMA shows the hardware on
+ *     another domain than the core has the device on
+ *
+ * For checks made outside this module (the harness's DMA oracle on a real
+ * device): the totals only, as for every watched device.
+ */
+void fake_iommu_count(enum fi_counter c)
+{
+	if (c < FI_NR_COUNTERS)
+		fi_count(NULL, c);
+}
+EXPORT_SYMBOL_GPL(fake_iommu_count);
+
 static struct device *fi_client_add(bool deferred, const char *driver_override,
 				    bool by_user)
 {
@@ -50,6 +65,9 @@ static struct device *fi_client_add(bool deferred, const char *driver_override,
 	struct platform_device *pdev;
 	int ret;
 
+	/* Not registered as an IOMMU: it checks another driver (watch.c). */
+	if (fi_watching())
+		return ERR_PTR(-EOPNOTSUPP);
 	client = kzalloc(sizeof(*client), GFP_KERNEL);
 	if (!client)
 		return ERR_PTR(-ENOMEM);

@@ -87,9 +87,10 @@ static enum fi_frame fi_frame_kind(unsigned long ret)
  * driver that mapped or attached): the walk stops there, which bounds the
  * kallsyms lookups of module text, whose ranges change with every load.
  */
-static bool fi_on_deferred_path(void)
+bool fi_on_deferred_path(void)
 {
-	unsigned long entries[8];
+	/* a kprobe's frames (watch.c) come first there */
+	unsigned long entries[16];
 	bool in_core = false;
 	unsigned int i, n;
 

@@ -49,6 +49,7 @@ struct device *fake_iommu_client_add(bool deferred, const char *driver_override)
 void fake_iommu_client_remove(struct device *dev);
 bool fake_iommu_client_deferred(struct device *dev);
 void fake_iommu_counters(struct device *dev, long *out);
+void fake_iommu_count(enum fi_counter c);
 int fake_iommu_check(struct device *dev, bool expect_unmapped);
 int fake_iommu_knob(const char *name, u32 val, u32 *old);
 int fake_iommu_fail_attaches(unsigned int times);

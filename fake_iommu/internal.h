@@ -103,6 +103,10 @@ void fi_clients_remove_all(void);
 void fi_clients_remove_user(void);
 bool fi_check_attach(struct fi_client *client, struct iommu_domain *domain,
 		     struct iommu_domain *old);
+bool fi_on_deferred_path(void);
+bool fi_watching(void);
+int fi_watch_init(void);
+void fi_watch_exit(void);
 const char *fi_domain_kind(struct iommu_domain *domain);
 int fi_group_mutex_probe(struct device *dev);
 bool fi_group_mutex_held(struct device *dev);

@@ -84,6 +84,25 @@ static int __init fi_init(void)
 
 	fi_report_kernel_features();
 
+	/*
+	 * Checking another driver (watch.c), this one stays out of the way:
+	 * the core offers a device without a fwspec to the first IOMMU
+	 * registered without a fwnode, which would be that driver's.
+	 */
+	if (fi_watching()) {
+		if (clients) {
+			pr_err("fake_iommu: watch=: no clients of its own (clients=0)\n");
+			return -EINVAL;
+		}
+		ret = fi_debugfs_init();
+		if (ret)
+			return ret;
+		ret = fi_watch_init();
+		if (ret)
+			fi_debugfs_exit();
+		return ret;
+	}
+
 	/* The IOMMU's own device, parent of its sysfs entry. */
 	fi_hwdev = platform_device_register_simple("fake_iommu", -1, NULL, 0);
 	if (IS_ERR(fi_hwdev))
@@ -127,6 +146,10 @@ static void __exit fi_exit(void)
 {
 	/* debugfs first: no add or remove can race with the teardown. */
 	fi_debugfs_exit();
+	if (fi_watching()) {
+		fi_watch_exit();
+		return;
+	}
 	fi_clients_remove_all();
 	iommu_device_unregister(&fi_iommu);
 	iommu_device_sysfs_remove(&fi_iommu);

@@ -3,6 +3,7 @@
 #ifndef HARNESS_H
 #define HARNESS_H
 
+#include <linux/iommu.h>
 #include <linux/ktime.h>
 #include <linux/seq_buf.h>
 #include <linux/spinlock.h>
@@ -91,6 +92,34 @@ struct hr_run {
 	const char *skip;	/* sc->unsupported()'s reason: no round ran */
 };
 
+/*
+ * Where a round's device comes from (harness param devices=): fake_iommu's
+ * clients, or QEMU's edu device behind a real IOMMU (edu.c). One round
+ * mechanism serves both; what differs is here.
+ */
+struct hr_devices {
+	const char *name;
+	/* The driver of the devices, where it is not the harness's platform one. */
+	int (*driver_register)(void);
+	void (*driver_unregister)(void);
+	/* A device whose attach is deferred, bound to our driver, probed. */
+	struct device *(*get)(struct hr_run *run);
+	void (*put)(struct device *dev);
+	/*
+	 * Does the hardware agree with the core, the device quiet; and while
+	 * the core has it on @domain, an UNMANAGED one? The number of
+	 * differences (counted by fake_iommu), or an error: cannot tell.
+	 */
+	int (*check)(struct device *dev, bool expect_unmapped);
+	int (*check_on)(struct device *dev, struct iommu_domain *domain, u32 seed);
+	/* Does the device reach @buf at @dma? 0, -EIO, or cannot tell. NULL: the page table says. */
+	int (*reaches)(struct device *dev, void *buf, dma_addr_t dma, u32 seed);
+	/* Why a scenario cannot run on these devices, or NULL. */
+	const char *(*unsupported)(const struct hr_scenario *sc);
+};
+
+extern const struct hr_devices *hr_devices;
+
 extern const struct hr_scenario hr_scenarios[];
 extern const unsigned int hr_nr_scenarios;
 extern atomic_t hr_abort;
@@ -109,6 +138,14 @@ void hr_report_params(struct hr_run *run, struct seq_buf *s);
 int hr_client_driver_register(void);
 void hr_client_driver_unregister(void);
 struct device *hr_client_add(struct hr_run *run);
+int hr_client_probed(struct device *dev);
+void hr_client_removed(struct device *dev);
+int hr_devices_select(void);
+int hr_edu_driver_register(void);
+void hr_edu_driver_unregister(void);
+struct device *hr_edu_add(struct hr_run *run);
+void hr_edu_put(struct device *dev);
+int hr_edu_reaches(struct device *dev, void *buf, dma_addr_t iova, u32 seed);
 
 static inline bool hr_should_stop(const struct hr_run *run)
 {

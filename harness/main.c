@@ -77,6 +77,8 @@ static int hr_runner_fn(void *data)
 	fake_iommu_counters(NULL, run->before);
 	run->start = ktime_get();
 	run->skip = sc->unsupported ? sc->unsupported() : NULL;
+	if (!run->skip && hr_devices->unsupported)
+		run->skip = hr_devices->unsupported(sc);
 
 	while (!run->skip && run->rounds < hr_get(run, "rounds") && !kthread_should_stop() &&
 	       !hr_should_stop(run)) {
@@ -243,9 +245,19 @@ static int __init hr_init(void)
 {
 	int ret;
 
+	ret = hr_devices_select();
+	if (ret)
+		return ret;
 	ret = hr_client_driver_register();
 	if (ret)
 		return ret;
+	if (hr_devices->driver_register) {
+		ret = hr_devices->driver_register();
+		if (ret) {
+			hr_client_driver_unregister();
+			return ret;
+		}
+	}
 	hr_dir = debugfs_create_dir("harness", NULL);
 	debugfs_create_file("trigger", 0200, hr_dir, NULL, &hr_trigger_fops);
 	debugfs_create_file("results", 0400, hr_dir, NULL, &hr_results_fops);
@@ -268,6 +280,8 @@ static void __exit hr_exit(void)
 	mutex_unlock(&hr_lock);
 	hr_reap(t);
 	hr_client_driver_unregister();
+	if (hr_devices->driver_unregister)
+		hr_devices->driver_unregister();
 }
 
 module_init(hr_init);

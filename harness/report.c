@@ -64,6 +64,7 @@ void hr_report(struct hr_run *run, struct seq_buf *s, int status)
 	seq_buf_puts(s, "KTAP version 1\n1..1\n# scenario: ");
 	hr_report_params(run, s);
 	seq_buf_printf(s, "\n# class: %s", hr_class_names[run->sc->class]);
+	seq_buf_printf(s, "\n# devices: %s", hr_devices->name);
 	seq_buf_printf(s, "\n# rounds_requested: %u\n", want);
 	seq_buf_printf(s, "# rounds_run: %u\n", run->rounds);
 	seq_buf_printf(s, "# elapsed_ms: %lld\n", ktime_ms_delta(ktime_get(), run->start));

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * One round: a fresh deferred client bound to the harness's own platform
- * driver (as kernel/dma/map_benchmark.c binds its device, so the core
- * accounts the DMA-API use of a bound driver), its first map where the
- * scenario puts it — in probe, in work probe queued, under a mutex of the
+ * One round: a fresh deferred device bound to a driver of the harness's
+ * own — a fake_iommu client bound to the harness's platform driver (as
+ * kernel/dma/map_benchmark.c binds its device, so the core accounts the
+ * DMA-API use of a bound driver), or QEMU's edu (edu.c) — its first map
+ * where the scenario puts it — in probe, in work probe queued, under a mutex of the
  * driver's after probe, or from parties started together behind a barrier
  * with at most one other party so they collide — then quiesce, unmap,
  * check the fake hardware against the core, and remove the client.
@@ -107,6 +108,15 @@ static void hr_first_map(struct hr_party *p)
 	}
 }
 
+/* A check's answer: differences found, or it could not tell (not ok). */
+static void hr_tally_check(struct hr_run *run, int ret)
+{
+	if (ret > 0)
+		run->check_failures++;
+	else if (ret < 0)
+		run->setup_failures++;
+}
+
 /*
  * While the other party owns the device, a first map that read the
  * deferred flag before the move may attach the default domain behind the
@@ -119,8 +129,7 @@ static void hr_hold(struct hr_round *rc)
 
 	if (us)
 		usleep_range(us, us + us / 8 + 1);
-	if (fake_iommu_check(rc->dev, false))
-		rc->run->check_failures++;
+	hr_tally_check(rc->run, hr_devices->check_on(rc->dev, rc->unmanaged, rc->run->rounds));
 }
 
 /*
@@ -192,34 +201,50 @@ static void hr_first_work(struct work_struct *work)
 	hr_first_map(&rc->party[0]);
 }
 
-static int hr_client_probe(struct platform_device *pdev)
+/**
+ * hr_client_probed - the probe of a driver of the harness's (platform or
+ * edu): the round's first map, where the scenario puts it in probe
+ * @dev: the device being probed
+ *
+ * Return: 0; a map's failure is the round's to count.
+ */
+int hr_client_probed(struct device *dev)
 {
 	struct hr_round *rc = READ_ONCE(hr_probe_round);
 
 	/*
-	 * The round's client is being added and has no dev pointer yet; a
-	 * client bound here by hand outside a round is left alone.
+	 * The round's device is being added and has no dev pointer yet; a
+	 * device bound outside a round (by hand, or edu at load) is left alone.
 	 */
 	if (!rc || rc->dev)
 		return 0;
-	rc->dev = &pdev->dev;
+	rc->dev = dev;
 	if (rc->run->sc->first == HR_FIRST_PROBE) {
 		hr_first_map(&rc->party[0]);
 	} else if (rc->run->sc->first == HR_FIRST_WORK) {
 		INIT_WORK(&rc->first_work, hr_first_work);
-		platform_set_drvdata(pdev, rc);
 		schedule_work(&rc->first_work);
 	}
 	return 0;
 }
 
 /* Work probe queued ends before the device goes, on every path. */
+void hr_client_removed(struct device *dev)
+{
+	struct hr_round *rc = READ_ONCE(hr_probe_round);
+
+	if (rc && rc->dev == dev && rc->run->sc->first == HR_FIRST_WORK)
+		flush_work(&rc->first_work);
+}
+
+static int hr_client_probe(struct platform_device *pdev)
+{
+	return hr_client_probed(&pdev->dev);
+}
+
 static void hr_client_remove(struct platform_device *pdev)
 {
-	struct hr_round *rc = platform_get_drvdata(pdev);
-
-	if (rc)
-		flush_work(&rc->first_work);
+	hr_client_removed(&pdev->dev);
 }
 
 static struct platform_driver hr_client_driver = {
@@ -263,7 +288,7 @@ struct device *hr_client_add(struct hr_run *run)
 static int hr_round_client(struct hr_round *rc)
 {
 	WRITE_ONCE(hr_probe_round, rc);
-	rc->dev = hr_client_add(rc->run);
+	rc->dev = hr_devices->get(rc->run);
 	if (IS_ERR(rc->dev)) {
 		rc->run->setup_failures++;
 		return PTR_ERR(rc->dev);
@@ -336,6 +361,15 @@ static void hr_settle(struct hr_round *rc, struct hr_party *p)
 		dev_err(rc->dev, "harness: IOVA %pad does not translate to its buffer\n",
 			&p->dma);
 	}
+	/* The device itself: is the hardware on the domain the core has? */
+	if (hr_devices->reaches) {
+		int ret = hr_devices->reaches(rc->dev, p->buf, p->dma,
+					      run->rounds * HR_MAX_THREADS + (p - rc->party));
+
+		if (ret == -EIO)
+			fake_iommu_count(FI_INCONSISTENT);
+		hr_tally_check(run, ret == -EIO ? 1 : ret);
+	}
 	dma_unmap_single(rc->dev, p->dma, PAGE_SIZE, DMA_BIDIRECTIONAL);
 }
 
@@ -407,13 +441,12 @@ int hr_round(struct hr_run *run)
 	}
 	for (i = 0; i < mappers; i++)
 		hr_settle(rc, &rc->party[i]);
-	if (fake_iommu_check(rc->dev, true))
-		run->check_failures++;
+	hr_tally_check(run, hr_devices->check(rc->dev, true));
 
 out_remove:
 	if (rc->unmanaged)
 		iommu_domain_free(rc->unmanaged);
-	fake_iommu_client_remove(rc->dev);
+	hr_devices->put(rc->dev);
 out_free:
 	WRITE_ONCE(hr_probe_round, NULL);
 	for (i = 0; i < mappers; i++)
@@ -458,9 +491,8 @@ int hr_steady_round(struct hr_run *run)
 		hr_first_map(p);
 		hr_settle(rc, p);
 	}
-	if (fake_iommu_check(rc->dev, true))
-		run->check_failures++;
-	fake_iommu_client_remove(rc->dev);
+	hr_tally_check(run, hr_devices->check(rc->dev, true));
+	hr_devices->put(rc->dev);
 out_free:
 	WRITE_ONCE(hr_probe_round, NULL);
 	kfree(p->buf);

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The two device sources of a round (struct hr_devices): fake_iommu's
+ * clients, whose fake hardware the harness can ask, and QEMU's edu behind
+ * a real IOMMU (VT-d in a capture kernel), which only a DMA can ask.
+ */
+#include <linux/iommu.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/sizes.h>
+
+#include "harness.h"
+
+static char *devices = "fake";
+module_param(devices, charp, 0444);
+MODULE_PARM_DESC(devices, "fake (fake_iommu's clients, default) or edu (QEMU's edu behind a real IOMMU)");
+
+const struct hr_devices *hr_devices;
+
+static int hr_fake_check_on(struct device *dev, struct iommu_domain *domain, u32 seed)
+{
+	return fake_iommu_check(dev, false);
+}
+
+static const struct hr_devices hr_fake_devices = {
+	.name = "fake",
+	.get = hr_client_add,
+	.put = fake_iommu_client_remove,
+	.check = fake_iommu_check,
+	.check_on = hr_fake_check_on,
+};
+
+/* What only the DMA oracle checks: nothing to ask between maps. */
+static int hr_edu_check(struct device *dev, bool expect_unmapped)
+{
+	return 0;
+}
+
+/* An IOVA the DMA API does not hand out below a 28-bit mask: it allocates top-down. */
+#define HR_EDU_UNMANAGED_IOVA	SZ_1M
+
+/*
+ * While the core has the device on @domain, a page mapped there only must
+ * be what the device reaches: a deferred attach that put the default
+ * domain back behind the core makes the DMA fault.
+ */
+static int hr_edu_check_on(struct device *dev, struct iommu_domain *domain, u32 seed)
+{
+	void *page = (void *)get_zeroed_page(GFP_KERNEL);
+	int ret;
+
+	if (!page)
+		return -ENOMEM;
+	ret = iommu_map(domain, HR_EDU_UNMANAGED_IOVA, virt_to_phys(page), PAGE_SIZE,
+			IOMMU_READ | IOMMU_WRITE, GFP_KERNEL);
+	if (!ret) {
+		ret = hr_edu_reaches(dev, page, HR_EDU_UNMANAGED_IOVA, seed);
+		iommu_unmap(domain, HR_EDU_UNMANAGED_IOVA, PAGE_SIZE);
+	}
+	free_page((unsigned long)page);
+	if (ret == -EIO) {
+		fake_iommu_count(FI_STALE_ATTACH);
+		return 1;
+	}
+	return ret;
+}
+
+static const char *hr_edu_unsupported(const struct hr_scenario *sc)
+{
+	if (sc->unbound)
+		return "needs a device with no driver bound; edu is bound to the harness";
+	if (sc->under_lock)
+		return "needs fake_iommu's attach_dev to take the driver's lock";
+	if (sc->run && sc->run != hr_steady_round)
+		return "drives fake_iommu's own hooks (fault injection, planted bugs, bench)";
+	return NULL;
+}
+
+static const struct hr_devices hr_edu_devices = {
+	.name = "edu",
+	.driver_register = hr_edu_driver_register,
+	.driver_unregister = hr_edu_driver_unregister,
+	.get = hr_edu_add,
+	.put = hr_edu_put,
+	.check = hr_edu_check,
+	.check_on = hr_edu_check_on,
+	.reaches = hr_edu_reaches,
+	.unsupported = hr_edu_unsupported,
+};
+
+int hr_devices_select(void)
+{
+	if (!strcmp(devices, "fake")) {
+		hr_devices = &hr_fake_devices;
+		return 0;
+	}
+	if (!strcmp(devices, "edu")) {
+		hr_devices = &hr_edu_devices;
+		return 0;
+	}
+	pr_err("harness: devices=%s is not fake or edu\n", devices);
+	return -EINVAL;
+}

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A driver for QEMU's edu device (1234:11e8, hw/misc/edu.c): a real PCI
+ * device whose DMA engine goes through the emulated IOMMU. With
+ * devices=edu the rounds use it instead of fake_iommu's clients: PCI
+ * remove and rescan makes VT-d in a capture kernel defer the device's
+ * attach again, the driver's probe makes the first map where the scenario
+ * puts it, and a DMA through a mapping shows which domain the hardware
+ * really translates the device with (the oracle, hr_edu_reaches()).
+ */
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "harness.h"
+
+#define HR_EDU_VENDOR	0x1234
+#define HR_EDU_DEVICE	0x11e8
+/* The DMA engine's registers (64-bit) and the device's 4 KiB buffer. */
+#define HR_EDU_DMA_SRC	0x80
+#define HR_EDU_DMA_DST	0x88
+#define HR_EDU_DMA_CNT	0x90
+#define HR_EDU_DMA_CMD	0x98
+#define HR_EDU_CMD_RUN	BIT(0)
+#define HR_EDU_CMD_TO_RAM	BIT(1)
+#define HR_EDU_BUF	0x40000
+/* The engine's addresses are 28 bits wide. */
+#define HR_EDU_DMA_BITS	28
+
+struct hr_edu {
+	void __iomem *regs;
+};
+
+/* One transfer of @len bytes between the device's buffer and @iova. */
+static int hr_edu_dma(struct pci_dev *pdev, dma_addr_t iova, size_t len, bool to_ram)
+{
+	struct hr_edu *edu = pci_get_drvdata(pdev);
+	unsigned long end = jiffies + 2 * HZ;
+
+	if (!edu)
+		return -ENODEV;
+	writeq(to_ram ? HR_EDU_BUF : iova, edu->regs + HR_EDU_DMA_SRC);
+	writeq(to_ram ? iova : HR_EDU_BUF, edu->regs + HR_EDU_DMA_DST);
+	writeq(len, edu->regs + HR_EDU_DMA_CNT);
+	writeq(HR_EDU_CMD_RUN | (to_ram ? HR_EDU_CMD_TO_RAM : 0), edu->regs + HR_EDU_DMA_CMD);
+	/* QEMU runs the transfer 100 ms (virtual) after the command. */
+	while (readq(edu->regs + HR_EDU_DMA_CMD) & HR_EDU_CMD_RUN) {
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		usleep_range(1000, 2000);
+	}
+	return 0;
+}
+
+/**
+ * hr_edu_reaches - does the device reach @buf through @iova?
+ * @dev: an edu device bound to this driver
+ * @buf: a page of kernel memory
+ * @iova: where the device should find @buf in the domain it is on
+ * @seed: makes this check's pattern differ from the last one's
+ *
+ * The page goes into the device and back, zeroed in between: a
+ * translation fault on either way (VT-d logs a DMAR fault and QEMU drops
+ * the transfer) leaves the wrong data. The caller keeps @buf mapped
+ * coherently (x86: DMA-API and IOMMU-API mappings alike).
+ *
+ * Return: 0 if it does, -EIO if not, -ETIMEDOUT if the engine hung.
+ */
+int hr_edu_reaches(struct device *dev, void *buf, dma_addr_t iova, u32 seed)
+{
+	struct pci_dev *pdev = to_pci_dev(dev);
+	u32 *word = buf;
+	unsigned int i, n = PAGE_SIZE / sizeof(u32);
+	int ret;
+
+	for (i = 0; i < n; i++)
+		word[i] = seed ^ (i * 0x9e3779b9);
+	ret = hr_edu_dma(pdev, iova, PAGE_SIZE, false);
+	if (ret)
+		return ret;
+	memset(buf, 0, PAGE_SIZE);
+	ret = hr_edu_dma(pdev, iova, PAGE_SIZE, true);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++)
+		if (word[i] != (seed ^ (i * 0x9e3779b9)))
+			return -EIO;
+	return 0;
+}
+
+static int hr_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct hr_edu *edu;
+	int ret;
+
+	edu = devm_kzalloc(&pdev->dev, sizeof(*edu), GFP_KERNEL);
+	if (!edu)
+		return -ENOMEM;
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(HR_EDU_DMA_BITS));
+	if (ret)
+		return ret;
+	edu->regs = pcim_iomap(pdev, 0, 0);
+	if (!edu->regs)
+		return -ENOMEM;
+	pci_set_master(pdev);
+	pci_set_drvdata(pdev, edu);
+	/* The round's first map, if the scenario puts it in probe. */
+	return hr_client_probed(&pdev->dev);
+}
+
+static void hr_edu_remove(struct pci_dev *pdev)
+{
+	hr_client_removed(&pdev->dev);
+	pci_set_drvdata(pdev, NULL);
+}
+
+static const struct pci_device_id hr_edu_ids[] = {
+	{ PCI_DEVICE(HR_EDU_VENDOR, HR_EDU_DEVICE) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, hr_edu_ids);
+
+static struct pci_driver hr_edu_driver = {
+	.name = "harness_edu",
+	.id_table = hr_edu_ids,
+	.probe = hr_edu_probe,
+	.remove = hr_edu_remove,
+};
+
+int hr_edu_driver_register(void)
+{
+	return pci_register_driver(&hr_edu_driver);
+}
+
+void hr_edu_driver_unregister(void)
+{
+	pci_unregister_driver(&hr_edu_driver);
+}
+
+/**
+ * hr_edu_add - the first edu device, removed and found again by a rescan:
+ * VT-d in a capture kernel defers its attach again, and this driver's
+ * probe has run (with the round's first map where the scenario puts it)
+ * @run: the run the round belongs to
+ *
+ * Return: the device, with a reference hr_edu_put() drops, or an ERR_PTR.
+ */
+struct device *hr_edu_add(struct hr_run *run)
+{
+	struct pci_dev *pdev = pci_get_device(HR_EDU_VENDOR, HR_EDU_DEVICE, NULL);
+	struct pci_bus *bus;
+	unsigned int devfn;
+
+	if (!pdev)
+		return ERR_PTR(-ENODEV);
+	bus = pdev->bus;
+	devfn = pdev->devfn;
+	pci_lock_rescan_remove();
+	pci_stop_and_remove_bus_device(pdev);
+	pci_dev_put(pdev);
+	pci_rescan_bus(bus);
+	pci_unlock_rescan_remove();
+	pdev = pci_get_slot(bus, devfn);
+	if (!pdev)
+		return ERR_PTR(-ENODEV);
+	if (pdev->dev.driver != &hr_edu_driver.driver) {
+		pci_dev_put(pdev);
+		return ERR_PTR(-ENXIO);
+	}
+	return &pdev->dev;
+}
+
+void hr_edu_put(struct device *dev)
+{
+	pci_dev_put(to_pci_dev(dev));
+}
