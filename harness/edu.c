@@ -26,6 +26,11 @@
 #define HR_EDU_CMD_RUN	BIT(0)
 #define HR_EDU_CMD_TO_RAM	BIT(1)
 #define HR_EDU_BUF	0x40000
+/*
+ * QEMU 7.2 rejects a transfer that ends at the buffer's last byte, as out
+ * of bounds (and stops the machine): half of it is used.
+ */
+#define HR_EDU_LEN	2048
 /* The engine's addresses are 28 bits wide. */
 #define HR_EDU_DMA_BITS	28
 
@@ -57,7 +62,7 @@ static int hr_edu_dma(struct pci_dev *pdev, dma_addr_t iova, size_t len, bool to
 /**
  * hr_edu_reaches - does the device reach @buf through @iova?
  * @dev: an edu device bound to this driver
- * @buf: a page of kernel memory
+ * @buf: a page of kernel memory (its first HR_EDU_LEN bytes are used)
  * @iova: where the device should find @buf in the domain it is on
  * @seed: makes this check's pattern differ from the last one's
  *
@@ -72,16 +77,16 @@ int hr_edu_reaches(struct device *dev, void *buf, dma_addr_t iova, u32 seed)
 {
 	struct pci_dev *pdev = to_pci_dev(dev);
 	u32 *word = buf;
-	unsigned int i, n = PAGE_SIZE / sizeof(u32);
+	unsigned int i, n = HR_EDU_LEN / sizeof(u32);
 	int ret;
 
 	for (i = 0; i < n; i++)
 		word[i] = seed ^ (i * 0x9e3779b9);
-	ret = hr_edu_dma(pdev, iova, PAGE_SIZE, false);
+	ret = hr_edu_dma(pdev, iova, HR_EDU_LEN, false);
 	if (ret)
 		return ret;
-	memset(buf, 0, PAGE_SIZE);
-	ret = hr_edu_dma(pdev, iova, PAGE_SIZE, true);
+	memset(buf, 0, HR_EDU_LEN);
+	ret = hr_edu_dma(pdev, iova, HR_EDU_LEN, true);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++)

@@ -9,7 +9,8 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-col=${1:?usage: guest.sh COLUMN [IMAGE [EXTRA...]]}
+# the IOMMU a column boots behind does not change what it boots
+col=$(column_kernel "${1:?usage: guest.sh COLUMN [IMAGE [EXTRA...]]}")
 image=${2:-initramfs.cpio.gz}
 [ $# -ge 2 ] && shift 2 || shift $#
 # The tree stays locked from the kernel build to the modules built against

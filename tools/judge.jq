@@ -4,7 +4,7 @@
 # as a row with its verdict, ok, and the reasons it failed.
 
 # Cell key: what identifies a record of a cell.
-def key: [.kver, .variant, .flavour, .boot, .judge, .asked, ((.nth // 0) | tostring),
+def key: [.kver, .variant, (.iommu // "fake"), .flavour, .boot, .judge, .asked, ((.nth // 0) | tostring),
 	  ((.rep // 0) | tostring)] | join("|");
 
 # Every counter fake_iommu has: one missing from a record (a KTAP line lost
@@ -144,9 +144,11 @@ def judge($cells; $records; $expected; $findings; $run_id):
 		   # the knobs the run set (run.sh KNOBS) must be what the guest had
 		   + [($c.knobs // {}) | to_entries[] | select($r.knobs[.key] != .value)
 		      | "fake_iommu knob \(.key) was \($r.knobs[.key] // "not reported"), the run set \(.value)"]) as $bad
-		| ($expected[[$r.kver, $r.variant, $r.scenario] | join("|")]) as $e
+		# a vtd column's lines: "KVER VARIANT:vtd SCENARIO ..."
+		| ($r.variant + (($r.iommu // "fake") | if . == "fake" then "" else ":" + . end)) as $vname
+		| ($expected[[$r.kver, $vname, $r.scenario] | join("|")]) as $e
 		| (if $c.judge != "stress" then
-			if $e == null then ["no expected line (\($c.judge) run) for \($r.kver) \($r.variant) \($r.scenario)"]
+			if $e == null then ["no expected line (\($c.judge) run) for \($r.kver) \($vname) \($r.scenario)"]
 			else
 				(if ("|" + $e.want + "|") | contains("|" + $v + "|") | not
 				 then ["got \($v), expected \($e.want) because \($e.why)"] else [] end)

@@ -39,7 +39,8 @@ jq -n -L "$here" --slurpfile cells "$cells" --slurpfile records "$tmp/records" \
 
 # The table: a column per kernel/variant/flavour/boot, a row per scenario.
 jq -r '
-	def col: [.kver, .variant, (.flavour | select(. != "")), (.boot | select(. != "elfcorehdr"))] | join(" ");
+	def col: [.kver, .variant, (.iommu // "fake" | select(. != "fake")), (.flavour | select(. != "")),
+		  (.boot | select(. != "elfcorehdr"))] | join(" ");
 	def cell: (if .ok then .verdict else "**\(.verdict)** (want \(.expected // "a pass"))" end)
 		+ ([.detectors // {} | to_entries[] | select(.value > 0) | "<br>\(.key)=\(.value)"] | join(""))
 		+ ([(.reports // []) | group_by(.title)[] | "<br>\(.[0].title) x\(length)"] | join(""))

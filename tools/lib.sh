@@ -57,21 +57,34 @@ content_key() {
 : "${LC_RUN_ID:=$(date +%s)-$$}"
 export LC_RUN_ID
 
-# column_kver COLUMN / column_name COLUMN: the kernel version and the
-# variant name of a column (KVER:VARIANT, KVER:@PATCHDIR or ksrc).
-column_kver() {
+# column_kver COLUMN / column_name COLUMN / column_iommu COLUMN: the
+# kernel version, the variant name and the IOMMU of a column (KVER:VARIANT,
+# KVER:@PATCHDIR or ksrc, each with an optional :IOMMU, fake or vtd).
+column_iommu() {
 	case $1 in
+	*:vtd) echo vtd ;;
+	*) echo fake ;;
+	esac
+}
+column_kernel() {
+	_c=${1%:vtd}
+	echo "${_c%:fake}"
+}
+column_kver() {
+	case $(column_kernel "$1") in
 	ksrc) echo ksrc ;;
 	*:*) echo "${1%%:*}" ;;
-	*) die "column '$1' is not KVER:VARIANT, KVER:@DIR or ksrc" ;;
+	*) die "column '$1' is not KVER:VARIANT, KVER:@DIR or ksrc (each may end in :fake or :vtd)" ;;
 	esac
 }
 column_name() {
-	case $1 in
+	_c=$(column_kernel "$1")
+	case $_c in
 	ksrc) echo "ksrc-$(basename "${KSRC:?column ksrc needs KSRC=}")" ;;
-	*:@*) basename "${1#*:@}" ;;
-	*:*) echo "${1#*:}" ;;
-	*) die "column '$1' is not KVER:VARIANT, KVER:@DIR or ksrc" ;;
+	*:@*) basename "${_c#*:@}" ;;
+	*:*:*) die "column '$1': '${_c##*:}' is not an IOMMU (fake or vtd)" ;;
+	*:*) echo "${_c#*:}" ;;
+	*) die "column '$1' is not KVER:VARIANT, KVER:@DIR or ksrc (each may end in :fake or :vtd)" ;;
 	esac
 }
 
@@ -80,12 +93,13 @@ column_name() {
 # gets no record is a failure, never a gap. NTH: the same line's
 # repetition in one boot, from 0; REP: the boot's, when a line is booted
 # again (boot_meta's REP). LC_CELL_KNOBS ("core_assert=1 warn=1"): the
-# fake_iommu knobs the run sets, which the record must show.
+# fake_iommu knobs the run sets, which the record must show. LC_IOMMU: the
+# IOMMU of the column (fake, the default, or vtd), also boot_meta's.
 cell() {
 	jq -cn --arg kver "$2" --arg variant "$3" --arg flavour "$4" --arg boot "$5" \
 		--arg judge "$6" --arg asked "$7" --argjson nth "${8:-0}" --argjson rep "${9:-0}" \
-		--arg knobs "${LC_CELL_KNOBS:-}" \
-		'{kver: $kver, variant: $variant, flavour: $flavour, boot: $boot,
+		--arg knobs "${LC_CELL_KNOBS:-}" --arg iommu "${LC_IOMMU:-fake}" \
+		'{kver: $kver, variant: $variant, iommu: $iommu, flavour: $flavour, boot: $boot,
 		  judge: $judge, asked: $asked, nth: $nth, rep: $rep}
 		 + if $knobs == "" then {} else {knobs: ([$knobs | splits(" +") | select(. != "")
 			| split("=") | {(.[0]): (.[1] | tonumber)}] | add)} end' >>"$1"
@@ -96,7 +110,8 @@ cell() {
 boot_meta() {
 	jq -cn --arg kver "$1" --arg variant "$2" --arg flavour "$3" --arg boot "$4" \
 		--arg judge "$5" --arg kernel "$(cat "$6/kernelrelease")" --argjson rep "${7:-0}" \
-		'{kernel: $kernel, kver: $kver, variant: $variant, flavour: $flavour,
+		--arg iommu "${LC_IOMMU:-fake}" \
+		'{kernel: $kernel, kver: $kver, variant: $variant, iommu: $iommu, flavour: $flavour,
 		  boot: $boot, judge: $judge, rep: $rep}'
 }
 

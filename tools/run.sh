@@ -1,8 +1,11 @@
 #!/bin/sh
 # run.sh NAME COLUMN...: for each column (KVER:VARIANT, KVER:@PATCHDIR or
-# ksrc) build the kernel, modules and initramfs, boot one VM per scenario
-# line (tools/boot.sh records each in results/<kernel>-<variant>/), then
-# judge every promised cell (tools/judge.sh NAME): NAME.md and NAME.json.
+# ksrc, each with an optional :IOMMU) build the kernel, modules and
+# initramfs, boot one VM per scenario line (tools/boot.sh records each in
+# results/<kernel>-<variant>/), then judge every promised cell
+# (tools/judge.sh NAME): NAME.md and NAME.json. A :vtd column runs each
+# line in a real kdump capture kernel behind QEMU's VT-d, on QEMU's edu
+# device (tools/capture.sh; README, "Ground truth on VT-d").
 #
 # Environment: SCENARIOS (a scenario list file), KSRC, FLAVOUR, CACHE,
 # KDUMP, VM_TIMEOUT, RESULTS; KNOBS (fake_iommu knobs set before each
@@ -38,7 +41,15 @@ scenario_lines "$scenarios" >/dev/null
 for col in "$@"; do
 	column_kver "$col" >/dev/null
 	column_name "$col" >/dev/null
+	if [ "$(column_iommu "$col")" = vtd ]; then
+		[ -z "$knobs" ] || die "run.sh $name: column $col: KNOBS are fake_iommu's, not VT-d's"
+		case $col in *:stock:*) die "run.sh $name: column $col: vtd columns boot kernels this project builds" ;; esac
+	fi
 done
+# the boot of a column: the elfcorehdr= shortcut, or a real capture kernel
+col_boot() {
+	if [ "$(column_iommu "$1")" = vtd ]; then echo kdump; else echo "$bootmode"; fi
+}
 
 # The cells promised to the judge, before anything is booted, with the
 # knobs they must run with.
@@ -50,9 +61,10 @@ cells=$results/$name.cells
 : >"$cells"
 for col in "$@"; do
 	scenario_lines "$scenarios" >"$results/.lines"
+	LC_IOMMU=$(column_iommu "$col")
 	while IFS= read -r line; do
 		cell "$cells" "$(column_kver "$col")" "$(column_name "$col")" "$flavour" \
-			"$bootmode" "$policy" "$line"
+			"$(col_boot "$col")" "$policy" "$line"
 	done <"$results/.lines"
 done
 rm -f "$results/.lines"
@@ -61,19 +73,29 @@ for col in "$@"; do
 	# kernel, modules, initramfs for the column: tools/guest.sh
 	guest_env=$("$here/guest.sh" "$col")
 	eval "$guest_env"
+	LC_IOMMU=$(column_iommu "$col")
 	dir=$results/$(cat "$kout/kernelrelease")-$(column_name "$col")${flavour:+-$flavour}
+	[ "$LC_IOMMU" = fake ] || dir=$dir-$LC_IOMMU
 	[ "$policy" = expected ] || dir=$dir-$policy
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	meta=$(boot_meta "$(column_kver "$col")" "$(column_name "$col")" "$flavour" \
-		"$bootmode" "$policy" "$kout")
+		"$(col_boot "$col")" "$policy" "$kout")
 	scenario_lines "$scenarios" >"$dir/lines"
 	while IFS= read -r line; do
 		sc=${line%% *}
-		stage "boot $(cat "$kout/kernelrelease") $(column_name "$col"): $line" >&2
-		# shellcheck disable=SC2086 # one word per knob
-		"$here/steps.sh" scenario "$line" $knobs >"$dir/$sc.steps"
-		BOOT_META=$meta "$here/boot.sh" "$kout" "$initrd" "$dir/$sc.steps" "$dir/$sc"
+		stage "boot $(cat "$kout/kernelrelease") $(column_name "$col")${LC_IOMMU#fake}: $line" >&2
+		if [ "$LC_IOMMU" = vtd ]; then
+			STEPS_IOMMU=vtd "$here/steps.sh" capture "$line" \
+				"console=ttyS0 panic=-1 loglevel=7 irqpoll reset_devices intel_iommu=on" \
+				>"$dir/$sc.steps"
+			BOOT_META=$meta VM_IOMMU=vtd "$here/capture.sh" "$kout" "$initrd" "$mod" \
+				"$dir/$sc.steps" "$dir/$sc"
+		else
+			# shellcheck disable=SC2086 # one word per knob
+			"$here/steps.sh" scenario "$line" $knobs >"$dir/$sc.steps"
+			BOOT_META=$meta "$here/boot.sh" "$kout" "$initrd" "$dir/$sc.steps" "$dir/$sc"
+		fi
 		cat "$dir/$sc.log" >>"$dir/console.log"
 	done <"$dir/lines"
 done

@@ -21,6 +21,20 @@ shift
 case "$*" in *'"'*) echo "error: steps.sh: a scenario line must not contain '\"'" >&2; exit 1 ;; esac
 
 echo '. /lib/lockcheck/lib.sh'
+# STEPS_IOMMU=vtd: fake_iommu checks VT-d's attach_dev through a kprobe
+# that must fire through int3 (fake_iommu/watch.c); the harness's rounds
+# use QEMU's edu devices.
+case ${STEPS_IOMMU:-fake} in
+fake) ;;
+vtd)
+	cat <<'STEPS'
+FI_ARGS=watch=intel_iommu_attach_device
+HR_ARGS=devices=edu
+echo 0 > /proc/sys/debug/kprobes-optimization || fail kprobes "cannot turn kprobe optimisation off"
+STEPS
+	;;
+*) echo "error: steps.sh: STEPS_IOMMU=$STEPS_IOMMU is not fake or vtd" >&2; exit 1 ;;
+esac
 case $kind in
 scenario)
 	line=$1

@@ -15,8 +15,6 @@ results=${RESULTS:-$top/results}
 variant=${VARIANT:-seed-v3}
 kver=${KVER:-6.12}
 scenarios=${SCENARIOS:-$here/scenarios/default}
-kexec=$(command -v kexec || echo /usr/sbin/kexec)
-[ -x "$kexec" ] || die "kexec not found (apt-get install kexec-tools)"
 dir=$results/stress-kdump
 mkdir -p "$dir"
 scenario_lines "$scenarios" >"$dir/lines"
@@ -27,21 +25,10 @@ done <"$dir/lines"
 genv=$(env -u FLAVOUR "$here/guest.sh" "$kver:$variant")
 eval "$genv"
 meta=$(boot_meta "$kver" "$variant" "" kdump expected "$kout")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 while IFS= read -r line; do
 	sc=${line%% *}
 	"$here/steps.sh" capture "$line" "console=ttyS0 panic=-1 loglevel=7 irqpoll reset_devices" \
 		>"$dir/$sc.steps"
-	# The capture kernel's initrd: the base image plus these steps; the
-	# first kernel's: kexec, the kernel and that initrd.
-	mkdir -p "$tmp/s"
-	cp "$dir/$sc.steps" "$tmp/s/steps"
-	(cd "$tmp/s" && echo steps | cpio -o -H newc --quiet -R 0:0) | gzip -1 >"$tmp/steps.img"
-	cat "$initrd" "$tmp/steps.img" >"$tmp/capture.img"
-	INITRAMFS_EXTRA=$kexec INITRAMFS_BOOT="$kout/bzImage $tmp/capture.img" \
-		"$here/initramfs.sh" "$tmp/first.img" "$mod"
 	stage "kdump $(cat "$kout/kernelrelease") $variant: $line" >&2
-	KDUMP=0 VM_EXPECT_PANIC=1 VM_APPEND="crashkernel=384M" BOOT_CAPTURE=1 BOOT_META=$meta \
-		"$here/boot.sh" "$kout" "$tmp/first.img" "$dir/$sc.steps" "$dir/$sc"
+	BOOT_META=$meta "$here/capture.sh" "$kout" "$initrd" "$mod" "$dir/$sc.steps" "$dir/$sc"
 done <"$dir/lines"

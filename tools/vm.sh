@@ -46,9 +46,27 @@ case ${VM_KVM:-0} in
 	;;
 *) die "VM_KVM=${VM_KVM} must be 0 or 1" ;;
 esac
+# VM_IOMMU=vtd: QEMU's VT-d (legacy mode, the default) on a q35 machine,
+# listed before the PCI devices, and VM_EDU edu devices behind it (1).
+machine=
+case ${VM_IOMMU:-fake} in
+fake) ;;
+vtd)
+	edu=${VM_EDU:-1}
+	case $edu in [1-4]) ;; *) die "VM_EDU=$edu must be 1 to 4 edu devices" ;; esac
+	machine="-machine q35 -device intel-iommu -nic none"
+	i=0
+	while [ "$i" -lt "$edu" ]; do
+		machine="$machine -device edu"
+		i=$((i + 1))
+	done
+	;;
+*) die "VM_IOMMU=${VM_IOMMU} must be fake or vtd" ;;
+esac
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
 
 append="console=ttyS0 panic=-1 loglevel=7 ${VM_APPEND:-}"
+[ "${VM_IOMMU:-fake}" = vtd ] && append="$append intel_iommu=on"
 # is_kdump_kernel() only asks whether an address was given; this one is
 # outside the guest's RAM so vmcore_init() reads nothing that matters.
 [ "$kdump" = 1 ] && append="$append elfcorehdr=0x80000000"
@@ -66,8 +84,8 @@ else
 	cat "$base" "$tmp/steps.cpio.gz" >"$initrd"
 fi
 
-# shellcheck disable=SC2086 # the accelerator options are words
-set -- qemu-system-x86_64 $accel -smp "$smp" -m 1G \
+# shellcheck disable=SC2086 # the accelerator and machine options are words
+set -- qemu-system-x86_64 $accel $machine -smp "$smp" -m 1G \
 	-no-reboot -kernel "$kout/bzImage" -initrd "$initrd" -append "$append"
 
 if [ "$steps" = - ]; then

@@ -106,9 +106,12 @@ knobs() {
 }
 
 # up [CLIENTS] / down: load both modules / unload both, as failures.
+# FI_ARGS, HR_ARGS: module parameters of the boot (vtd: watch=, devices=edu).
 up() {
-	load fake_iommu clients=${1:-0} || { fail load "fake_iommu did not load"; return 1; }
-	load harness || { fail load "harness did not load"; return 1; }
+	# shellcheck disable=SC2086 # one word per parameter
+	load fake_iommu clients=${1:-0} ${FI_ARGS:-} || { fail load "fake_iommu did not load"; return 1; }
+	# shellcheck disable=SC2086
+	load harness ${HR_ARGS:-} || { fail load "harness did not load"; return 1; }
 }
 down() {
 	rmmod harness || { fail unload "harness did not unload"; return 1; }
