@@ -84,7 +84,7 @@ for col in "$@"; do
 	scenario_lines "$scenarios" >"$dir/lines"
 	while IFS= read -r line; do
 		sc=${line%% *}
-		stage "boot $(cat "$kout/kernelrelease") $(column_name "$col")${LC_IOMMU#fake}: $line" >&2
+		stage "boot $(cat "$kout/kernelrelease") $(column_name "$col") ($LC_IOMMU): $line" >&2
 		if [ "$LC_IOMMU" = vtd ]; then
 			STEPS_IOMMU=vtd "$here/steps.sh" capture "$line" \
 				"console=ttyS0 panic=-1 loglevel=7 irqpoll reset_devices intel_iommu=on" \
