@@ -117,7 +117,7 @@ bool fi_on_deferred_path(void)
  * iommu_get_domain_for_dev() and gives drivers, which run under it,
  * iommu_driver_get_domain_for_dev() instead.
  */
-static struct iommu_domain *fi_core_domain(struct device *dev)
+struct iommu_domain *fi_core_domain(struct device *dev)
 {
 #ifdef FI_HAVE_DRIVER_GET_DOMAIN
 	if (fi_group_mutex_held(dev))

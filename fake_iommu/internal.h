@@ -104,6 +104,7 @@ void fi_clients_remove_user(void);
 bool fi_check_attach(struct fi_client *client, struct iommu_domain *domain,
 		     struct iommu_domain *old);
 bool fi_on_deferred_path(void);
+struct iommu_domain *fi_core_domain(struct device *dev);
 bool fi_watching(void);
 int fi_watch_init(void);
 void fi_watch_exit(void);

@@ -59,7 +59,7 @@ static int hr_edu_check_on(struct device *dev, struct iommu_domain *domain, u32 
 	}
 	free_page((unsigned long)page);
 	if (ret == -EIO) {
-		fake_iommu_count(FI_STALE_ATTACH);
+		fake_iommu_count(FI_INCONSISTENT);
 		return 1;
 	}
 	return ret;
