@@ -9,13 +9,16 @@
 #   make races    KCSAN on attach_deferred itself, variant by variant
 #   make splats   the kernel's own splats: matrix cells with core_assert=1 warn=1
 #   make stock    Debian's own 6.12 and 7.3 kernels, no kernel build
+#   make vtd      the real VT-d driver: QEMU's intel-iommu in a real kdump
+#                 capture kernel, rounds on QEMU's edu device, DMA as oracle
 #   make check    the whole test suite (what CI runs; soak stays outside)
 #   make shell    boot the VM with the modules and a shell on this terminal
 #   make modules KDIR=/lib/modules/$(uname -r)/build   for your own test VM
 #
 # Variables: KVER (6.12|7.3), VARIANT (a patches/ directory), PATCHES (your
 # own series directory), KSRC (your kernel tree), FLAVOUR, CACHE,
-# SCENARIOS, KDUMP (1|0), VM_TIMEOUT (seconds).
+# SCENARIOS, KDUMP (1|0), VM_TIMEOUT (seconds). A column is KVER:VARIANT,
+# KVER:@DIR or ksrc, with :vtd at the end to run on VT-d (make vtd).
 
 KVER ?= 6.12
 KDUMP ?= 1
@@ -49,9 +52,10 @@ endif
 BENCH ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:double-check \
 	7.3:vanilla 7.3:recheck-under-lock 7.3:double-check
 STOCK ?= 6.12:stock 7.3:stock
+VTD ?= 6.12:vanilla:vtd 6.12:seed-v3:vtd 6.12:double-check:vtd 7.3:vanilla:vtd 7.3:double-check:vtd
 SPLATS ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:vanilla
 
-.PHONY: all deps tools run matrix splats stock bench sanitize fuzz soak kdump races check shell modules \
+.PHONY: all deps tools run matrix splats stock vtd bench sanitize fuzz soak kdump races check shell modules \
 	clean distclean
 
 all: tools
@@ -77,6 +81,10 @@ splats: tools
 stock: tools
 	@sh tools/run.sh stock $(STOCK)
 
+# QEMU's VT-d and edu: what the real driver does (tools/scenarios/vtd).
+vtd: tools
+	@SCENARIOS=$${SCENARIOS:-tools/scenarios/vtd} sh tools/run.sh vtd $(VTD)
+
 bench: tools
 	@sh tools/bench.sh $(BENCH)
 
@@ -91,6 +99,7 @@ check: tools
 	@$(MAKE) -s splats SPLATS="6.12:vanilla 6.12:seed-v3"
 	@$(MAKE) -s run COLUMNS=7.3:upstream SCENARIOS=tools/scenarios/upstream
 	@$(MAKE) -s stock
+	@$(MAKE) -s vtd VTD="6.12:seed-v3:vtd 6.12:vtd-oracle-control:vtd" SCENARIOS=tools/scenarios/vtd-smoke
 	@$(MAKE) -s kdump
 	@$(MAKE) -s sanitize SCENARIOS=tools/scenarios/sanitize-smoke
 	@$(MAKE) -s fuzz

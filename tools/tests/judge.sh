@@ -23,6 +23,7 @@ cat >"$EXPECTED" <<'LINES'
 6.12 vanilla owner_misuse unlocked core_assertions>0 fixture: the core's assertion required
 6.12 stock probe_first_map unlocked - fixture: a distribution kernel, no lockdep
 6.12 stock fault_first_map skip reason+^CONFIG_FAULT_INJECTION.is.not.set fixture: skipped for its reason
+6.12 vanilla:vtd probe_first_map unlocked unlocked_attach>0,deferred_attach>0 fixture: a vtd column's own line
 LINES
 # Stand-ins for kunit.py: one content, one that finds the KTAP malformed.
 printf 'import sys\nsys.stdin.read()\n' >"$tmp/kunit-ok.py"
@@ -54,7 +55,7 @@ judged() {
 	_line=$(sed -n 's/^@@lockcheck: scenario //p' "$_r/cell/x.log" | head -n 1)
 	printf '. /lib/lockcheck/lib.sh\nup && scenario "%s"\ndown\n' "${_line:-${_sc:-probe_first_map rounds=20}}" >"$_r/x.steps"
 	env KTAP_PARSER="$tmp/kunit-ok.py" "$@" \
-		BOOT_META="$(jq -cn --arg j "$_judge" --arg v "${VARIANT:-vanilla}" --arg f "${FLAVOUR:-}" '{kernel: "6.12.117", kver: "6.12", variant: $v, flavour: $f, boot: "elfcorehdr", judge: $j}')" \
+		BOOT_META="$(jq -cn --arg j "$_judge" --arg v "${VARIANT:-vanilla}" --arg f "${FLAVOUR:-}" --arg i "${LC_IOMMU:-fake}" '{kernel: "6.12.117", kver: "6.12", variant: $v, iommu: $i, flavour: $f, boot: "elfcorehdr", judge: $j}')" \
 		sh "$tools/record.sh" "$_r/cell/x.log" "$_r/x.steps" "${VMERR:-}" >"$_r/cell/x.record.json" 2>"$tmp/rec.err" ||
 		{ echo "record.sh failed: $(cat "$tmp/rec.err")" >"$tmp/out"; return 1; }
 	: >"$_r/t.cells"
@@ -233,6 +234,17 @@ passes "a perf kernel without lockdep passes (make bench)" stress
 log probe_first_map
 fails "a perf kernel with lockdep is not the perf kernel" "lockdep on in a perf kernel" stress
 unset FLAVOUR
+# vtd columns (make vtd): lines of their own, "VARIANT:vtd".
+export LC_IOMMU=vtd
+log probe_first_map
+fails "a vtd cell is judged by its vtd line, not the fake_iommu one" "got clean, expected unlocked because fixture: a vtd column" expected
+log probe_first_map 's/^# detector unlocked_attach: 0/# detector unlocked_attach: 20/; s/^# count deferred_attach: 20/# count deferred_attach: 0/'
+fails "a vtd cell with no attach from the DMA-map path fails" "deferred_attach>0 fails (deferred_attach=0)" expected
+log probe_first_map 's/^# detector unlocked_attach: 0/# detector unlocked_attach: 20/'
+passes "a vtd cell with its deferred attaches passes" expected
+log map_vs_map
+fails "a vtd cell with no vtd line fails, never takes the fake_iommu one" "no expected line (expected run) for 6.12 vanilla:vtd map_vs_map" expected
+unset LC_IOMMU
 # make bench's numbers: bench_rows aggregates, bench_failures decides.
 bench() { # RAW-LINES...: the failures, one a line
 	printf '%s\n' "$@" | jq -R -s -L "$tools" --argjson boots 2 --argjson reps 1 \
