@@ -74,6 +74,7 @@ static int fi_watch_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	*(bool *)ri->data = deferred_path;
 	if (deferred_path) {
 		fi_count(NULL, FI_DEFERRED_ATTACH);
+		/* Racy by design: the flag another attach may be clearing. */
 		if (!data_race(!!dev->iommu->attach_deferred))
 			fi_watch_late(dev, domain);
 	} else {

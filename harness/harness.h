@@ -112,7 +112,7 @@ struct hr_devices {
 	 */
 	int (*check)(struct device *dev, bool expect_unmapped);
 	int (*check_on)(struct device *dev, struct iommu_domain *domain, u32 seed);
-	/* Does the device reach @buf at @dma? 0, -EIO, or cannot tell. NULL: the page table says. */
+	/* Does the device reach @buf at @dma? 0, -EIO, or cannot tell. */
 	int (*reaches)(struct device *dev, void *buf, dma_addr_t dma, u32 seed);
 	/* Why a scenario cannot run on these devices, or NULL. */
 	const char *(*unsupported)(const struct hr_scenario *sc);
