@@ -22,8 +22,16 @@ static int hr_fake_check_on(struct device *dev, struct iommu_domain *domain, u32
 	return fake_iommu_check(dev, false);
 }
 
+static const char *hr_fake_unsupported(const struct hr_scenario *sc)
+{
+	if (sc->real_device)
+		return "needs QEMU's edu device behind a real IOMMU (harness devices=edu)";
+	return NULL;
+}
+
 static const struct hr_devices hr_fake_devices = {
 	.name = "fake",
+	.unsupported = hr_fake_unsupported,
 	.get = hr_client_add,
 	.put = fake_iommu_client_remove,
 	.check = fake_iommu_check,
@@ -71,7 +79,7 @@ static const char *hr_edu_unsupported(const struct hr_scenario *sc)
 		return "needs a device with no driver bound; edu is bound to the harness";
 	if (sc->under_lock)
 		return "needs fake_iommu's attach_dev to take the driver's lock";
-	if (sc->run && sc->run != hr_steady_round)
+	if (sc->run && sc->run != hr_steady_round && !sc->real_device)
 		return "drives fake_iommu's own hooks (fault injection, planted bugs, bench)";
 	return NULL;
 }

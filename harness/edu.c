@@ -16,8 +16,6 @@
 
 #include "harness.h"
 
-#define HR_EDU_VENDOR	0x1234
-#define HR_EDU_DEVICE	0x11e8
 /* The DMA engine's registers (64-bit) and the device's 4 KiB buffer. */
 #define HR_EDU_DMA_SRC	0x80
 #define HR_EDU_DMA_DST	0x88
@@ -26,11 +24,6 @@
 #define HR_EDU_CMD_RUN	BIT(0)
 #define HR_EDU_CMD_TO_RAM	BIT(1)
 #define HR_EDU_BUF	0x40000
-/*
- * QEMU 7.2 rejects a transfer that ends at the buffer's last byte, as out
- * of bounds (and stops the machine): half of it is used.
- */
-#define HR_EDU_LEN	2048
 /* The engine's addresses are 28 bits wide. */
 #define HR_EDU_DMA_BITS	28
 
@@ -38,25 +31,56 @@ struct hr_edu {
 	void __iomem *regs;
 };
 
-/* One transfer of @len bytes between the device's buffer and @iova. */
-static int hr_edu_dma(struct pci_dev *pdev, dma_addr_t iova, size_t len, bool to_ram)
+/**
+ * hr_edu_transfer - one transfer of HR_EDU_LEN bytes between the device's
+ * buffer and @iova
+ * @regs: the device's BAR 0
+ * @iova: the address the device uses
+ * @to_ram: from the device's buffer to @iova, else from @iova into it
+ *
+ * Return: 0 once the engine is done, -ETIMEDOUT if it hung.
+ */
+int hr_edu_transfer(void __iomem *regs, dma_addr_t iova, bool to_ram)
 {
-	struct hr_edu *edu = pci_get_drvdata(pdev);
 	unsigned long end = jiffies + 2 * HZ;
 
-	if (!edu)
-		return -ENODEV;
-	writeq(to_ram ? HR_EDU_BUF : iova, edu->regs + HR_EDU_DMA_SRC);
-	writeq(to_ram ? iova : HR_EDU_BUF, edu->regs + HR_EDU_DMA_DST);
-	writeq(len, edu->regs + HR_EDU_DMA_CNT);
-	writeq(HR_EDU_CMD_RUN | (to_ram ? HR_EDU_CMD_TO_RAM : 0), edu->regs + HR_EDU_DMA_CMD);
+	writeq(to_ram ? HR_EDU_BUF : iova, regs + HR_EDU_DMA_SRC);
+	writeq(to_ram ? iova : HR_EDU_BUF, regs + HR_EDU_DMA_DST);
+	writeq(HR_EDU_LEN, regs + HR_EDU_DMA_CNT);
+	writeq(HR_EDU_CMD_RUN | (to_ram ? HR_EDU_CMD_TO_RAM : 0), regs + HR_EDU_DMA_CMD);
 	/* QEMU runs the transfer 100 ms (virtual) after the command. */
-	while (readq(edu->regs + HR_EDU_DMA_CMD) & HR_EDU_CMD_RUN) {
+	while (readq(regs + HR_EDU_DMA_CMD) & HR_EDU_CMD_RUN) {
 		if (time_after(jiffies, end))
 			return -ETIMEDOUT;
 		usleep_range(1000, 2000);
 	}
 	return 0;
+}
+
+/* The pattern of a check: @seed makes each differ from the last. */
+static u32 hr_edu_word(u32 seed, unsigned int i)
+{
+	return seed ^ (i * 0x9e3779b9);
+}
+
+void hr_edu_pattern(void *buf, u32 seed)
+{
+	u32 *word = buf;
+	unsigned int i;
+
+	for (i = 0; i < HR_EDU_LEN / sizeof(u32); i++)
+		word[i] = hr_edu_word(seed, i);
+}
+
+bool hr_edu_has_pattern(const void *buf, u32 seed)
+{
+	const u32 *word = buf;
+	unsigned int i;
+
+	for (i = 0; i < HR_EDU_LEN / sizeof(u32); i++)
+		if (word[i] != hr_edu_word(seed, i))
+			return false;
+	return true;
 }
 
 /**
@@ -75,24 +99,20 @@ static int hr_edu_dma(struct pci_dev *pdev, dma_addr_t iova, size_t len, bool to
  */
 int hr_edu_reaches(struct device *dev, void *buf, dma_addr_t iova, u32 seed)
 {
-	struct pci_dev *pdev = to_pci_dev(dev);
-	u32 *word = buf;
-	unsigned int i, n = HR_EDU_LEN / sizeof(u32);
+	struct hr_edu *edu = dev_get_drvdata(dev);
 	int ret;
 
-	for (i = 0; i < n; i++)
-		word[i] = seed ^ (i * 0x9e3779b9);
-	ret = hr_edu_dma(pdev, iova, HR_EDU_LEN, false);
+	if (!edu)
+		return -ENODEV;
+	hr_edu_pattern(buf, seed);
+	ret = hr_edu_transfer(edu->regs, iova, false);
 	if (ret)
 		return ret;
 	memset(buf, 0, HR_EDU_LEN);
-	ret = hr_edu_dma(pdev, iova, HR_EDU_LEN, true);
+	ret = hr_edu_transfer(edu->regs, iova, true);
 	if (ret)
 		return ret;
-	for (i = 0; i < n; i++)
-		if (word[i] != (seed ^ (i * 0x9e3779b9)))
-			return -EIO;
-	return 0;
+	return hr_edu_has_pattern(buf, seed) ? 0 : -EIO;
 }
 
 static int hr_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -136,6 +156,14 @@ static struct pci_driver hr_edu_driver = {
 	.probe = hr_edu_probe,
 	.remove = hr_edu_remove,
 };
+
+/* BAR 0 of an edu device this driver has bound, or NULL. */
+void __iomem *hr_edu_regs(struct device *dev)
+{
+	struct hr_edu *edu = dev->driver == &hr_edu_driver.driver ? dev_get_drvdata(dev) : NULL;
+
+	return edu ? edu->regs : NULL;
+}
 
 int hr_edu_driver_register(void)
 {

@@ -12,6 +12,15 @@
 #include "../fake_iommu/fake_iommu.h"
 
 #define HR_MAX_PARAMS 8
+
+/* QEMU's edu device (edu.c). */
+#define HR_EDU_VENDOR	0x1234
+#define HR_EDU_DEVICE	0x11e8
+/*
+ * Bytes per transfer: QEMU 7.2 rejects one that ends at the last byte of
+ * the device's 4 KiB buffer as out of bounds (and stops the machine).
+ */
+#define HR_EDU_LEN	2048
 #define HR_MAX_THREADS 8
 
 /* A parameter: a number in [min, max], or one of @choices by index. */
@@ -68,6 +77,7 @@ struct hr_scenario {
 	bool unbound;		/* no driver bound to the client (api-misuse) */
 	bool under_lock;	/* first map holding hr_driver_lock, which attach takes */
 	bool in_turn;		/* mappers, then the other party: no collision */
+	bool real_device;	/* needs devices=edu: QEMU's edu behind a real IOMMU */
 };
 
 /* One run of a scenario: its parameters, state and tallies. */
@@ -146,6 +156,12 @@ void hr_edu_driver_unregister(void);
 struct device *hr_edu_add(struct hr_run *run);
 void hr_edu_put(struct device *dev);
 int hr_edu_reaches(struct device *dev, void *buf, dma_addr_t iova, u32 seed);
+int hr_edu_transfer(void __iomem *regs, dma_addr_t iova, bool to_ram);
+void hr_edu_pattern(void *buf, u32 seed);
+bool hr_edu_has_pattern(const void *buf, u32 seed);
+void __iomem *hr_edu_regs(struct device *dev);
+int hr_plant_round(struct hr_run *run);
+int hr_blocked_round(struct hr_run *run);
 
 static inline bool hr_should_stop(const struct hr_run *run)
 {

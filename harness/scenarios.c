@@ -64,6 +64,15 @@ static const struct hr_param hr_p_controls[] = {
 	HR_ROUNDS(1), HR_TIMEOUT, { }
 };
 
+/* One round: each needs a crash of its own. */
+static const struct hr_param hr_p_plant[] = {
+	{ "rounds", 1, 1, 1 }, HR_TIMEOUT, { }
+};
+
+static const struct hr_param hr_p_blocked[] = {
+	{ "rounds", 1, 1, 1 }, HR_TIMEOUT, { "claim", 1, 0, 1 }, { }
+};
+
 static const struct hr_param hr_p_bench[] = {
 	HR_ROUNDS(5), HR_TIMEOUT, HR_THREADS(1), { "path", 0, 0, 2, hr_bench_paths },
 	{ "iters", 2000, 1, 1000000 }, { "op", 0, 0, 1, hr_bench_ops }, { }
@@ -290,6 +299,20 @@ const struct hr_scenario hr_scenarios[] = {
 		.class = HR_API_MISUSE,
 		.params = hr_p_controls,
 		.run = hr_controls_round,
+	}, {
+		.name = "edu_plant",
+		.what = "before a crash: map a page for edu, fill edu's buffer, leave both (for blocked_dma)",
+		.class = HR_LEGAL,
+		.params = hr_p_plant,
+		.run = hr_plant_round,
+		.real_device = true,
+	}, {
+		.name = "blocked_dma",
+		.what = "capture kernel: DMA ownership claimed (claim=1) for a deferred edu, its DMA to the planted IOVA",
+		.class = HR_LEGAL,
+		.params = hr_p_blocked,
+		.run = hr_blocked_round,
+		.real_device = true,
 	}, {
 		.name = "bench",
 		.what = "ns per map+unmap or per map: attached, first map, attached with BHs off",

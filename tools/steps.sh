@@ -7,7 +7,9 @@
 #   scenario LINE [KNOB=V...]  load, set fake_iommu's knobs, run LINE, unload
 #   sanitize LINE          the same with kmemleak scans before and after unload
 #   capture LINE KEXEC_APPEND   first kernel: kexec -p and crash on the boot
-#                          CPU; the capture kernel runs LINE
+#                          CPU; the capture kernel runs LINE (blocked_dma:
+#                          the first kernel runs edu_plant and passes the
+#                          planted page on the capture kernel's command line)
 #   races LINE SKIP_WATCH  KCSAN watching one access in SKIP_WATCH for LINE
 #   fuzz                   debugfs_fuzz into every writable file, then a scenario
 #   soak                   a warm-up, 5,000 rounds, 100 load/unload cycles, memory
@@ -53,14 +55,40 @@ kmemleak_scan
 STEPS
 	;;
 capture)
+	planted=
+	case $1 in
+	blocked_dma | "blocked_dma "*)
+		# Not `scenario`: the records are the capture kernel's. Its
+		# output is the kexec command line; the log gets the rest. A
+		# failed plant passes nothing, and blocked_dma says so.
+		cat <<'STEPS'
+planted() {
+	{ up && wr $HR/trigger "edu_plant"; } >/dev/kmsg 2>&1 || return 0
+	while grep -q '^# running' $HR/results; do sleep 0.2; done
+	show <$HR/results >/dev/kmsg
+	grep -q '^ok 1 edu_plant' $HR/results || return 0
+	for p in planted_iova planted_phys; do
+		printf ' lockcheck.%s=%s' $p "$(cat /sys/module/harness/parameters/$p)"
+	done
+}
+take_planted() {
+	for p in planted_iova planted_phys; do
+		v=$(tr ' ' '\n' </proc/cmdline | sed -n "s/^lockcheck\.$p=//p")
+		wr /sys/module/harness/parameters/$p "$v" || fail planted "$p='$v' refused"
+	done
+}
+STEPS
+		planted='$(planted)'
+		;;
+	esac
 	cat <<STEPS
 if [ -e /proc/vmcore ]; then
 	echo "@@lockcheck: capture kernel"
-	up && scenario "$1"
+	up && ${planted:+take_planted && }scenario "$1"
 	down
 	exit \$failures
 fi
-kexec -p /boot/bzImage --initrd=/boot/capture.img --append="$2" ||
+kexec -p /boot/bzImage --initrd=/boot/capture.img --append="$2$planted" ||
 	{ fail kexec "kexec -p failed"; exit 1; }
 # Crash on the boot CPU: a capture kernel started elsewhere will not
 # send INIT to the boot CPU, so it would come up with one CPU only.
