@@ -100,8 +100,11 @@ static int hr_blocked_dma(struct hr_run *run, struct pci_dev *pdev, bool claim)
 	}
 	/* The pattern must come from this DMA, not be there already. */
 	ret = hr_planted_page_has_pattern(&landed);
-	if (ret || landed) {
+	if (ret)
+		goto out_unmap;
+	if (landed) {
 		run->error = "the planted page holds the pattern before the DMA";
+		ret = -EINVAL;
 		goto out_unmap;
 	}
 	if (claim) {
