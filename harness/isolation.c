@@ -11,7 +11,7 @@
  * buffer, zero the page, leave both. The guest passes the page's IOVA and
  * physical address to the capture kernel (planted_iova, planted_phys).
  * blocked_dma, in the capture kernel: with no DMA-API driver bound, claim
- * DMA ownership as VFIO does (claim=1) or not (claim=0, the control: the
+ * DMA ownership as VFIO does (deferred_dma, the control, does not: the
  * copied entry must carry the DMA), then have edu write its buffer to the
  * planted IOVA and read the crashed kernel's page. A pattern there after
  * a claim is a DMA the core believed blocked: counted inconsistent.
@@ -150,7 +150,7 @@ int hr_blocked_round(struct hr_run *run)
 		run->error = "edu is not deferred: not a capture kernel behind VT-d";
 		goto out;
 	}
-	ret = hr_blocked_dma(run, pdev, hr_get(run, "claim"));
+	ret = hr_blocked_dma(run, pdev, run->sc->other == HR_OTHER_OWNER);
 out:
 	if (ret)
 		run->setup_failures++;

@@ -69,9 +69,6 @@ static const struct hr_param hr_p_plant[] = {
 	{ "rounds", 1, 1, 1 }, HR_TIMEOUT, { }
 };
 
-static const struct hr_param hr_p_blocked[] = {
-	{ "rounds", 1, 1, 1 }, HR_TIMEOUT, { "claim", 1, 0, 1 }, { }
-};
 
 static const struct hr_param hr_p_bench[] = {
 	HR_ROUNDS(5), HR_TIMEOUT, HR_THREADS(1), { "path", 0, 0, 2, hr_bench_paths },
@@ -308,9 +305,17 @@ const struct hr_scenario hr_scenarios[] = {
 		.real_device = true,
 	}, {
 		.name = "blocked_dma",
-		.what = "capture kernel: DMA ownership claimed (claim=1) for a deferred edu, its DMA to the planted IOVA",
+		.what = "capture kernel: DMA ownership claimed for a deferred edu, then its DMA to the planted IOVA",
 		.class = HR_LEGAL,
-		.params = hr_p_blocked,
+		.params = hr_p_plant,
+		.other = HR_OTHER_OWNER,
+		.run = hr_blocked_round,
+		.real_device = true,
+	}, {
+		.name = "deferred_dma",
+		.what = "capture kernel: a deferred edu's DMA to the planted IOVA (blocked_dma's control)",
+		.class = HR_LEGAL,
+		.params = hr_p_plant,
 		.run = hr_blocked_round,
 		.real_device = true,
 	}, {
