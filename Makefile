@@ -11,6 +11,7 @@
 #   make stock    Debian's own 6.12 and 7.3 kernels, no kernel build
 #   make vtd      the real VT-d driver: QEMU's intel-iommu in a real kdump
 #                 capture kernel, rounds on QEMU's edu device, DMA as oracle
+#   make amd      the same on QEMU's AMD-Vi, with Debian's kernels
 #   make check    the whole test suite (what CI runs; soak stays outside)
 #   make shell    boot the VM with the modules and a shell on this terminal
 #   make modules KDIR=/lib/modules/$(uname -r)/build   for your own test VM
@@ -52,10 +53,11 @@ endif
 BENCH ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:double-check \
 	7.3:vanilla 7.3:recheck-under-lock 7.3:double-check
 STOCK ?= 6.12:stock 7.3:stock
+AMD ?= 6.12:stock:amd 7.3:stock:amd
 VTD ?= 6.12:vanilla:vtd 6.12:seed-v3:vtd 6.12:double-check:vtd 7.3:vanilla:vtd 7.3:double-check:vtd
 SPLATS ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:vanilla
 
-.PHONY: all deps tools run matrix splats stock vtd bench sanitize fuzz soak kdump races check shell modules \
+.PHONY: all deps tools run matrix splats stock vtd amd bench sanitize fuzz soak kdump races check shell modules \
 	clean distclean
 
 all: tools
@@ -84,6 +86,9 @@ stock: tools
 # QEMU's VT-d and edu: what the real driver does (tools/scenarios/vtd).
 vtd: tools
 	@SCENARIOS=$${SCENARIOS:-tools/scenarios/vtd} sh tools/run.sh vtd $(VTD)
+
+amd: tools
+	@SCENARIOS=$${SCENARIOS:-tools/scenarios/amd} sh tools/run.sh amd $(AMD)
 
 bench: tools
 	@sh tools/bench.sh $(BENCH)

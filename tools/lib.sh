@@ -59,22 +59,24 @@ export LC_RUN_ID
 
 # column_kver COLUMN / column_name COLUMN / column_iommu COLUMN: the
 # kernel version, the variant name and the IOMMU of a column (KVER:VARIANT,
-# KVER:@PATCHDIR or ksrc, each with an optional :IOMMU, fake or vtd).
+# KVER:@PATCHDIR or ksrc, each with an optional :IOMMU: fake, vtd or amd).
 column_iommu() {
 	case $1 in
 	*:vtd) echo vtd ;;
+	*:amd) echo amd ;;
 	*) echo fake ;;
 	esac
 }
 column_kernel() {
 	_c=${1%:vtd}
+	_c=${_c%:amd}
 	echo "${_c%:fake}"
 }
 column_kver() {
 	case $(column_kernel "$1") in
 	ksrc) echo ksrc ;;
 	*:*) echo "${1%%:*}" ;;
-	*) die "column '$1' is not KVER:VARIANT, KVER:@DIR or ksrc (each may end in :fake or :vtd)" ;;
+	*) die "column '$1' is not KVER:VARIANT, KVER:@DIR or ksrc (each may end in :fake, :vtd or :amd)" ;;
 	esac
 }
 column_name() {
@@ -82,9 +84,9 @@ column_name() {
 	case $_c in
 	ksrc) echo "ksrc-$(basename "${KSRC:?column ksrc needs KSRC=}")" ;;
 	*:@*) basename "${_c#*:@}" ;;
-	*:*:*) die "column '$1': '${_c##*:}' is not an IOMMU (fake or vtd)" ;;
+	*:*:*) die "column '$1': '${_c##*:}' is not an IOMMU (fake, vtd or amd)" ;;
 	*:*) echo "${_c#*:}" ;;
-	*) die "column '$1' is not KVER:VARIANT, KVER:@DIR or ksrc (each may end in :fake or :vtd)" ;;
+	*) die "column '$1' is not KVER:VARIANT, KVER:@DIR or ksrc (each may end in :fake, :vtd or :amd)" ;;
 	esac
 }
 

@@ -3,9 +3,10 @@
 # ksrc, each with an optional :IOMMU) build the kernel, modules and
 # initramfs, boot one VM per scenario line (tools/boot.sh records each in
 # results/<kernel>-<variant>/), then judge every promised cell
-# (tools/judge.sh NAME): NAME.md and NAME.json. A :vtd column runs each
-# line in a real kdump capture kernel behind QEMU's VT-d, on QEMU's edu
-# device (tools/capture.sh; README, "Ground truth on VT-d").
+# (tools/judge.sh NAME): NAME.md and NAME.json. A :vtd (or :amd) column
+# runs each line in a real kdump capture kernel behind QEMU's VT-d (or
+# AMD-Vi), on QEMU's edu device (tools/capture.sh; README, "Ground truth
+# on VT-d").
 #
 # Environment: SCENARIOS (a scenario list file), KSRC, FLAVOUR, CACHE,
 # KDUMP, VM_TIMEOUT, RESULTS; KNOBS (fake_iommu knobs set before each
@@ -41,14 +42,17 @@ scenario_lines "$scenarios" >/dev/null
 for col in "$@"; do
 	column_kver "$col" >/dev/null
 	column_name "$col" >/dev/null
-	if [ "$(column_iommu "$col")" = vtd ]; then
-		[ -z "$knobs" ] || die "run.sh $name: column $col: KNOBS are fake_iommu's, not VT-d's"
-		case $col in *:stock:*) die "run.sh $name: column $col: vtd columns boot kernels this project builds" ;; esac
-	fi
+	case $(column_iommu "$col") in
+	fake) continue ;;
+	vtd) case $col in *:stock:*) die "run.sh $name: column $col: vtd columns boot kernels this project builds" ;; esac ;;
+	# our kernels have no AMD_IOMMU; Debian's do
+	amd) case $col in *:stock:*) ;; *) die "run.sh $name: column $col: amd columns need Debian's kernel (KVER:stock:amd)" ;; esac ;;
+	esac
+	[ -z "$knobs" ] || die "run.sh $name: column $col: KNOBS are fake_iommu's, not the real IOMMU driver's"
 done
 # the boot of a column: the elfcorehdr= shortcut, or a real capture kernel
 col_boot() {
-	if [ "$(column_iommu "$1")" = vtd ]; then echo kdump; else echo "$bootmode"; fi
+	if [ "$(column_iommu "$1")" = fake ]; then echo "$bootmode"; else echo kdump; fi
 }
 
 # The cells promised to the judge, before anything is booted, with the
@@ -91,11 +95,11 @@ for col in "$@"; do
 			sc=${line%% *}-$n
 		done
 		stage "boot $(cat "$kout/kernelrelease") $(column_name "$col") ($LC_IOMMU): $line" >&2
-		if [ "$LC_IOMMU" = vtd ]; then
-			STEPS_IOMMU=vtd "$here/steps.sh" capture "$line" \
-				"console=ttyS0 panic=-1 loglevel=7 irqpoll reset_devices intel_iommu=on" \
+		if [ "$LC_IOMMU" != fake ]; then
+			STEPS_IOMMU=$LC_IOMMU "$here/steps.sh" capture "$line" \
+				"console=ttyS0 panic=-1 loglevel=7 irqpoll reset_devices$([ "$LC_IOMMU" = vtd ] && echo " intel_iommu=on")" \
 				>"$dir/$sc.steps"
-			BOOT_META=$meta VM_IOMMU=vtd "$here/capture.sh" "$kout" "$initrd" "$mod" \
+			BOOT_META=$meta VM_IOMMU=$LC_IOMMU "$here/capture.sh" "$kout" "$initrd" "$mod" \
 				"$dir/$sc.steps" "$dir/$sc"
 		else
 			# shellcheck disable=SC2086 # one word per knob

@@ -24,19 +24,20 @@ shift
 case "$*" in *'"'*) echo "error: steps.sh: a scenario line must not contain '\"'" >&2; exit 1 ;; esac
 
 echo '. /lib/lockcheck/lib.sh'
-# STEPS_IOMMU=vtd: fake_iommu checks VT-d's attach_dev through a kprobe
-# that must fire through int3 (fake_iommu/watch.c); the harness's rounds
-# use QEMU's edu devices.
+# STEPS_IOMMU=vtd or amd: fake_iommu checks VT-d's or AMD-Vi's attach_dev
+# through a kprobe that must fire through int3 (fake_iommu/watch.c); the
+# harness's rounds use QEMU's edu devices.
 case ${STEPS_IOMMU:-fake} in
 fake) ;;
-vtd)
-	cat <<'STEPS'
-FI_ARGS=watch=intel_iommu_attach_device
+vtd | amd)
+	[ "$STEPS_IOMMU" = vtd ] && attach=intel_iommu_attach_device || attach=amd_iommu_attach_device
+	cat <<STEPS
+FI_ARGS=watch=$attach
 HR_ARGS=devices=edu
 echo 0 > /proc/sys/debug/kprobes-optimization || fail kprobes "cannot turn kprobe optimisation off"
 STEPS
 	;;
-*) echo "error: steps.sh: STEPS_IOMMU=$STEPS_IOMMU is not fake or vtd" >&2; exit 1 ;;
+*) echo "error: steps.sh: STEPS_IOMMU=$STEPS_IOMMU is not fake, vtd or amd" >&2; exit 1 ;;
 esac
 case $kind in
 scenario)

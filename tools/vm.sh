@@ -46,22 +46,24 @@ case ${VM_KVM:-0} in
 	;;
 *) die "VM_KVM=${VM_KVM} must be 0 or 1" ;;
 esac
-# VM_IOMMU=vtd: QEMU's VT-d (legacy mode, the default) on a q35 machine,
-# listed before the PCI devices, and VM_EDU edu devices behind it (1).
+# VM_IOMMU=vtd or amd: QEMU's VT-d (legacy mode, the default) or AMD-Vi on
+# a q35 machine, listed before the PCI devices, and VM_EDU edu devices
+# behind it (1).
 machine=
 case ${VM_IOMMU:-fake} in
 fake) ;;
-vtd)
+vtd | amd)
 	edu=${VM_EDU:-1}
 	case $edu in [1-4]) ;; *) die "VM_EDU=$edu must be 1 to 4 edu devices" ;; esac
-	machine="-machine q35 -device intel-iommu -nic none"
+	[ "$VM_IOMMU" = vtd ] && iommu=intel-iommu || iommu=amd-iommu
+	machine="-machine q35 -device $iommu -nic none"
 	i=0
 	while [ "$i" -lt "$edu" ]; do
 		machine="$machine -device edu"
 		i=$((i + 1))
 	done
 	;;
-*) die "VM_IOMMU=${VM_IOMMU} must be fake or vtd" ;;
+*) die "VM_IOMMU=${VM_IOMMU} must be fake, vtd or amd" ;;
 esac
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
 

@@ -53,16 +53,18 @@ must_fail "a bad VM_SMP is named" "VM_SMP=0 must be 1 to 8 vCPUs" \
 	env VM_SMP=0 sh "$tools/vm.sh" /nonexistent /nonexistent /nonexistent "$tmp/log"
 must_fail "a bad VM_ICOUNT is named" "VM_ICOUNT=yes must be 0 or 1" \
 	env VM_ICOUNT=yes sh "$tools/vm.sh" /nonexistent /nonexistent /nonexistent "$tmp/log"
-must_fail "a bad VM_IOMMU is named" "VM_IOMMU=amd must be fake or vtd" \
-	env VM_IOMMU=amd sh "$tools/vm.sh" /nonexistent /nonexistent /nonexistent "$tmp/log"
+must_fail "a bad VM_IOMMU is named" "VM_IOMMU=arm must be fake, vtd or amd" \
+	env VM_IOMMU=arm sh "$tools/vm.sh" /nonexistent /nonexistent /nonexistent "$tmp/log"
 must_fail "a bad VM_EDU is named" "VM_EDU=9 must be 1 to 4 edu devices" \
 	env VM_IOMMU=vtd VM_EDU=9 sh "$tools/vm.sh" /nonexistent /nonexistent /nonexistent "$tmp/log"
-must_fail "a column's unknown IOMMU is named" "column 6.12:seed-v3:amd: 'amd' is not an IOMMU \(fake or vtd\)" \
+must_fail "a column's unknown IOMMU is named" "column '6.12:seed-v3:arm': 'arm' is not an IOMMU \(fake, vtd or amd\)" \
+	env RESULTS="$tmp/results" sh "$tools/run.sh" t 6.12:seed-v3:arm
+must_fail "an amd column of a kernel without AMD_IOMMU is refused" "column 6.12:seed-v3:amd: amd columns need Debian's kernel" \
 	env RESULTS="$tmp/results" sh "$tools/run.sh" t 6.12:seed-v3:amd
-must_fail "fake_iommu's KNOBS on a vtd column are refused" "column 6.12:seed-v3:vtd: KNOBS are fake_iommu's, not VT-d's" \
+must_fail "fake_iommu's KNOBS on a vtd column are refused" "column 6.12:seed-v3:vtd: KNOBS are fake_iommu's, not the real IOMMU driver's" \
 	env RESULTS="$tmp/results" KNOBS=warn=1 POLICY=splats sh "$tools/run.sh" t 6.12:seed-v3:vtd
-must_fail "a bad STEPS_IOMMU is named" "STEPS_IOMMU=amd is not fake or vtd" \
-	env STEPS_IOMMU=amd sh "$tools/steps.sh" scenario "probe_first_map"
+must_fail "a bad STEPS_IOMMU is named" "STEPS_IOMMU=arm is not fake, vtd or amd" \
+	env STEPS_IOMMU=arm sh "$tools/steps.sh" scenario "probe_first_map"
 must_fail "a stock column of an unknown kernel is named" "KVER=6.1 has no stock kernel \(have: 6.12 7.3 \)" \
 	sh "$tools/stock.sh" 6.1
 must_fail "a FLAVOUR on a stock column is refused" "column 6.12:stock is Debian's kernel as built: FLAVOUR=kcsan does not apply" \
