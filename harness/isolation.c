@@ -124,7 +124,7 @@ static int hr_blocked_dma(struct hr_run *run, struct pci_dev *pdev, bool claim)
 	} else if (!ret) {
 		run->maps_failed++;
 		if (!claim)
-			run->error = "the copied context entry did not carry the DMA: the control failed";
+			run->error = "the copied entry did not carry the DMA: the control failed";
 	}
 out_unmap:
 	pci_iounmap(pdev, regs);

@@ -69,7 +69,6 @@ static const struct hr_param hr_p_plant[] = {
 	{ "rounds", 1, 1, 1 }, HR_TIMEOUT, { }
 };
 
-
 static const struct hr_param hr_p_bench[] = {
 	HR_ROUNDS(5), HR_TIMEOUT, HR_THREADS(1), { "path", 0, 0, 2, hr_bench_paths },
 	{ "iters", 2000, 1, 1000000 }, { "op", 0, 0, 1, hr_bench_ops }, { }
@@ -298,14 +297,14 @@ const struct hr_scenario hr_scenarios[] = {
 		.run = hr_controls_round,
 	}, {
 		.name = "edu_plant",
-		.what = "before a crash: map a page for edu, fill edu's buffer, leave both (for blocked_dma)",
+		.what = "before a crash: map a page for edu, fill edu's buffer, leave both",
 		.class = HR_LEGAL,
 		.params = hr_p_plant,
 		.run = hr_plant_round,
 		.real_device = true,
 	}, {
 		.name = "blocked_dma",
-		.what = "capture kernel: DMA ownership claimed for a deferred edu, then its DMA to the planted IOVA",
+		.what = "capture kernel: ownership claimed for a deferred edu, its DMA to edu_plant's page",
 		.class = HR_LEGAL,
 		.params = hr_p_plant,
 		.other = HR_OTHER_OWNER,
@@ -313,7 +312,7 @@ const struct hr_scenario hr_scenarios[] = {
 		.real_device = true,
 	}, {
 		.name = "deferred_dma",
-		.what = "capture kernel: a deferred edu's DMA to the planted IOVA (blocked_dma's control)",
+		.what = "capture kernel: a deferred edu's DMA to edu_plant's page (the control)",
 		.class = HR_LEGAL,
 		.params = hr_p_plant,
 		.run = hr_blocked_round,
