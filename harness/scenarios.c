@@ -304,7 +304,7 @@ const struct hr_scenario hr_scenarios[] = {
 		.real_device = true,
 	}, {
 		.name = "blocked_dma",
-		.what = "capture kernel: an owner claims a deferred edu, which DMAs to the planted page",
+		.what = "capture kernel: an owner claims a deferred edu, which DMAs to the page",
 		.class = HR_LEGAL,
 		.params = hr_p_plant,
 		.other = HR_OTHER_OWNER,
