@@ -58,6 +58,12 @@ static enum fi_frame fi_frame_kind(unsigned long ret)
 	for (i = 0; i < n; i++)
 		if (addr >= fi_ranges[i].start && addr < fi_ranges[i].end)
 			return fi_ranges[i].kind;
+	/*
+	 * In watch mode this runs from a kprobe handler (int3, NMI-like) and
+	 * from nowhere else; a CPU never re-enters a kprobe handler (a nested
+	 * hit is counted missed, which fails the run), so the CPU that takes
+	 * the lock there never holds it already: other CPUs wait their turn.
+	 */
 	spin_lock_irqsave(&fi_sym_lock, flags);
 	sprint_symbol(fi_sym, addr);
 	plus = strchr(fi_sym, '+');

@@ -50,6 +50,7 @@ void fake_iommu_client_remove(struct device *dev);
 bool fake_iommu_client_deferred(struct device *dev);
 void fake_iommu_counters(struct device *dev, long *out);
 void fake_iommu_count(enum fi_counter c);
+unsigned long fake_iommu_watch_missed(void);
 int fake_iommu_check(struct device *dev, bool expect_unmapped);
 int fake_iommu_knob(const char *name, u32 val, u32 *old);
 int fake_iommu_fail_attaches(unsigned int times);

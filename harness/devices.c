@@ -44,8 +44,14 @@ static int hr_edu_check(struct device *dev, bool expect_unmapped)
 	return 0;
 }
 
-/* An IOVA the DMA API does not hand out below a 28-bit mask: it allocates top-down. */
+/*
+ * Mapped in the UNMANAGED domain only: the default domain's DMA-API IOVAs
+ * come from the top of the 28-bit mask down, so the default domain does
+ * not map it, and a device translated with that domain faults on it.
+ */
 #define HR_EDU_UNMANAGED_IOVA	SZ_1M
+/* The checks while on @domain, apart from the per-map checks' seeds. */
+#define HR_EDU_ON_SEED		0x80000000
 
 /*
  * While the core has the device on @domain, a page mapped there only must
@@ -54,15 +60,20 @@ static int hr_edu_check(struct device *dev, bool expect_unmapped)
  */
 static int hr_edu_check_on(struct device *dev, struct iommu_domain *domain, u32 seed)
 {
-	void *page = (void *)get_zeroed_page(GFP_KERNEL);
+	void *page;
 	int ret;
 
+	/* A DMA-ownership claim (map_vs_owner): nothing is mapped there. */
+	if (!domain)
+		return 0;
+	page = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!page)
 		return -ENOMEM;
 	ret = iommu_map(domain, HR_EDU_UNMANAGED_IOVA, virt_to_phys(page), PAGE_SIZE,
 			IOMMU_READ | IOMMU_WRITE, GFP_KERNEL);
 	if (!ret) {
-		ret = hr_edu_reaches(dev, page, HR_EDU_UNMANAGED_IOVA, seed);
+		ret = hr_edu_reaches_unmanaged(dev, page, HR_EDU_UNMANAGED_IOVA,
+					       HR_EDU_ON_SEED | seed);
 		iommu_unmap(domain, HR_EDU_UNMANAGED_IOVA, PAGE_SIZE);
 	}
 	free_page((unsigned long)page);

@@ -83,6 +83,32 @@ bool hr_edu_has_pattern(const void *buf, u32 seed)
 	return true;
 }
 
+/* The page into the device and back; @dma_api: @iova is a DMA-API mapping. */
+static int hr_edu_roundtrip(struct device *dev, void *buf, dma_addr_t iova, u32 seed,
+			    bool dma_api)
+{
+	struct hr_edu *edu = dev_get_drvdata(dev);
+	int ret;
+
+	if (!edu)
+		return -ENODEV;
+	hr_edu_pattern(buf, seed);
+	if (dma_api)
+		dma_sync_single_for_device(dev, iova, HR_EDU_LEN, DMA_BIDIRECTIONAL);
+	ret = hr_edu_transfer(edu->regs, iova, false);
+	if (ret)
+		return ret;
+	memset(buf, 0, HR_EDU_LEN);
+	if (dma_api)
+		dma_sync_single_for_device(dev, iova, HR_EDU_LEN, DMA_BIDIRECTIONAL);
+	ret = hr_edu_transfer(edu->regs, iova, true);
+	if (ret)
+		return ret;
+	if (dma_api)
+		dma_sync_single_for_cpu(dev, iova, HR_EDU_LEN, DMA_BIDIRECTIONAL);
+	return hr_edu_has_pattern(buf, seed) ? 0 : -EIO;
+}
+
 /**
  * hr_edu_reaches - does the device reach @buf through @iova?
  * @dev: an edu device bound to this driver
@@ -92,27 +118,19 @@ bool hr_edu_has_pattern(const void *buf, u32 seed)
  *
  * The page goes into the device and back, zeroed in between: a
  * translation fault on either way (VT-d logs a DMAR fault and QEMU drops
- * the transfer) leaves the wrong data. The caller keeps @buf mapped
- * coherently (x86: DMA-API and IOMMU-API mappings alike).
+ * the transfer) leaves the wrong data. @iova is @buf's DMA-API mapping.
  *
  * Return: 0 if it does, -EIO if not, -ETIMEDOUT if the engine hung.
  */
 int hr_edu_reaches(struct device *dev, void *buf, dma_addr_t iova, u32 seed)
 {
-	struct hr_edu *edu = dev_get_drvdata(dev);
-	int ret;
+	return hr_edu_roundtrip(dev, buf, iova, seed, true);
+}
 
-	if (!edu)
-		return -ENODEV;
-	hr_edu_pattern(buf, seed);
-	ret = hr_edu_transfer(edu->regs, iova, false);
-	if (ret)
-		return ret;
-	memset(buf, 0, HR_EDU_LEN);
-	ret = hr_edu_transfer(edu->regs, iova, true);
-	if (ret)
-		return ret;
-	return hr_edu_has_pattern(buf, seed) ? 0 : -EIO;
+/* The same through an IOVA the caller mapped with the IOMMU API. */
+int hr_edu_reaches_unmanaged(struct device *dev, void *buf, dma_addr_t iova, u32 seed)
+{
+	return hr_edu_roundtrip(dev, buf, iova, seed, false);
 }
 
 static int hr_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)

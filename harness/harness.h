@@ -92,6 +92,7 @@ struct hr_run {
 	/* Tallies, diagnostic lines in the results. */
 	unsigned long maps_ok, maps_failed, bad_translations;
 	unsigned long other_ok, other_failed, check_failures, setup_failures;
+	unsigned long watch_missed;	/* fake_iommu's watch, before the run */
 	unsigned long first_detection_round;
 	s64 first_detection_us;
 	/* bench samples, ns per op; the lock is static-keyed for lockdep */
@@ -156,6 +157,7 @@ void hr_edu_driver_unregister(void);
 struct device *hr_edu_add(struct hr_run *run);
 void hr_edu_put(struct device *dev);
 int hr_edu_reaches(struct device *dev, void *buf, dma_addr_t iova, u32 seed);
+int hr_edu_reaches_unmanaged(struct device *dev, void *buf, dma_addr_t iova, u32 seed);
 int hr_edu_transfer(void __iomem *regs, dma_addr_t iova, bool to_ram);
 void hr_edu_pattern(void *buf, u32 seed);
 bool hr_edu_has_pattern(const void *buf, u32 seed);

@@ -75,6 +75,7 @@ static int hr_runner_fn(void *data)
 	if (sc->under_lock)
 		fake_iommu_set_attach_lock(&hr_driver_lock);
 	fake_iommu_counters(NULL, run->before);
+	run->watch_missed = fake_iommu_watch_missed();
 	run->start = ktime_get();
 	run->skip = sc->unsupported ? sc->unsupported() : NULL;
 	if (!run->skip && hr_devices->unsupported)
@@ -91,6 +92,8 @@ static int hr_runner_fn(void *data)
 	}
 
 	fake_iommu_counters(NULL, run->after);
+	if (fake_iommu_watch_missed() != run->watch_missed)
+		run->error = "fake_iommu's watch missed attaches: its counts are incomplete";
 	if (sc->under_lock)
 		fake_iommu_set_attach_lock(NULL);
 	if (hr_has(run, "delay_us"))

@@ -304,15 +304,7 @@ const struct hr_scenario hr_scenarios[] = {
 		.real_device = true,
 	}, {
 		.name = "blocked_dma",
-		.what = "capture kernel: an owner claims a deferred edu, which DMAs to the page",
-		.class = HR_LEGAL,
-		.params = hr_p_plant,
-		.other = HR_OTHER_OWNER,
-		.run = hr_blocked_round,
-		.real_device = true,
-	}, {
-		.name = "deferred_dma",
-		.what = "capture kernel: a deferred edu's DMA to edu_plant's page (the control)",
+		.what = "capture kernel: a deferred edu DMAs to planted pages, before and after a claim",
 		.class = HR_LEGAL,
 		.params = hr_p_plant,
 		.run = hr_blocked_round,

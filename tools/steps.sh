@@ -7,10 +7,10 @@
 #   scenario LINE [KNOB=V...]  load, set fake_iommu's knobs, run LINE, unload
 #   sanitize LINE          the same with kmemleak scans before and after unload
 #   capture LINE KEXEC_APPEND   first kernel: kexec -p and crash on the boot
-#                          CPU; the capture kernel runs LINE (blocked_dma
-#                          and deferred_dma: the first kernel runs edu_plant
-#                          and passes the planted page on the capture
-#                          kernel's command line)
+#                          CPU; the capture kernel runs LINE (blocked_dma:
+#                          the first kernel runs edu_plant and passes the
+#                          planted pages on the capture kernel's command
+#                          line)
 #   races LINE SKIP_WATCH  KCSAN watching one access in SKIP_WATCH for LINE
 #   fuzz                   debugfs_fuzz into every writable file, then a scenario
 #   soak                   a warm-up, 5,000 rounds, 100 load/unload cycles, memory
@@ -59,7 +59,7 @@ STEPS
 capture)
 	planted=
 	case $1 in
-	blocked_dma | "blocked_dma "* | deferred_dma | "deferred_dma "*)
+	blocked_dma | "blocked_dma "*)
 		# Not `scenario`: the records are the capture kernel's. Its
 		# output is the kexec command line; the log gets the rest. A
 		# failed plant passes nothing, and blocked_dma says so.
