@@ -304,7 +304,7 @@ const struct hr_scenario hr_scenarios[] = {
 		.real_device = true,
 	}, {
 		.name = "blocked_dma",
-		.what = "capture kernel: a deferred edu DMAs to planted pages, before and after a claim",
+		.what = "capture kernel: edu DMAs to planted pages, before and after a claim",
 		.class = HR_LEGAL,
 		.params = hr_p_plant,
 		.run = hr_blocked_round,
