@@ -105,7 +105,6 @@ check: tools
 	@$(MAKE) -s run COLUMNS=7.3:upstream SCENARIOS=tools/scenarios/upstream
 	@$(MAKE) -s stock
 	@$(MAKE) -s vtd VTD="6.12:seed-v3:vtd 6.12:vtd-oracle-control:vtd" SCENARIOS=tools/scenarios/vtd-smoke
-	@$(MAKE) -s amd
 	@$(MAKE) -s kdump
 	@$(MAKE) -s sanitize SCENARIOS=tools/scenarios/sanitize-smoke
 	@$(MAKE) -s fuzz
