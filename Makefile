@@ -104,7 +104,8 @@ check: tools
 	@$(MAKE) -s splats SPLATS="6.12:vanilla 6.12:seed-v3"
 	@$(MAKE) -s run COLUMNS=7.3:upstream SCENARIOS=tools/scenarios/upstream
 	@$(MAKE) -s stock
-	@$(MAKE) -s vtd VTD="6.12:seed-v3:vtd 6.12:vtd-oracle-control:vtd" SCENARIOS=tools/scenarios/vtd-smoke
+	@$(MAKE) -s vtd VTD=6.12:seed-v3:vtd SCENARIOS=tools/scenarios/vtd-smoke
+	@$(MAKE) -s vtd VTD=6.12:vtd-oracle-control:vtd SCENARIOS=tools/scenarios/vtd-oracle
 	@$(MAKE) -s kdump
 	@$(MAKE) -s sanitize SCENARIOS=tools/scenarios/sanitize-smoke
 	@$(MAKE) -s fuzz
