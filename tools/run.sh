@@ -87,13 +87,7 @@ for col in "$@"; do
 		"$(col_boot "$col")" "$policy" "$kout")
 	scenario_lines "$scenarios" >"$dir/lines"
 	while IFS= read -r line; do
-		# one file name per line: a scenario may come twice (other parameters)
 		sc=${line%% *}
-		n=1
-		while [ -e "$dir/$sc.steps" ]; do
-			n=$((n + 1))
-			sc=${line%% *}-$n
-		done
 		stage "boot $(cat "$kout/kernelrelease") $(column_name "$col") ($LC_IOMMU): $line" >&2
 		if [ "$LC_IOMMU" != fake ]; then
 			STEPS_IOMMU=$LC_IOMMU "$here/steps.sh" capture "$line" \
