@@ -3,12 +3,14 @@
  * splatscan - list the kernel reports (lockdep splats, WARNINGs, BUGs,
  * oopses, sanitizer reports, hangs, stalls) in a console or dmesg log.
  *
- * usage: splatscan [--json] [FILE|-]
+ * usage: splatscan [--json | --log] [FILE|-]
  * exit:  0 no report, 1 reports found, 2 error
+ *        (--log: the lines as the scanner reads them; exit 0, 2 error)
  *
  * This file does I/O only: reading lines with bounded memory and
  * printing what scan.c hands over.
  */
+#include "replay.h"
 #include "scan.h"
 
 #include <errno.h>
@@ -23,6 +25,7 @@
 
 struct output {
 	bool json;
+	bool log;	/* print the lines, find no report */
 	unsigned long count;
 };
 
@@ -133,19 +136,31 @@ static void emit(const struct report_out *r, void *arg)
 	out->count++;
 }
 
-/* Hands complete lines to the scanner; NUL bytes become spaces. */
+static void to_scanner(void *arg, unsigned long lineno, const char *line)
+{
+	scanner_line(arg, lineno, line);
+}
+
+static void to_stdout(void *arg, unsigned long lineno, const char *line)
+{
+	(void)arg;
+	(void)lineno;
+	puts(line);
+}
+
+/* Hands complete lines on (replay.c); NUL bytes become spaces. */
 struct reader {
 	char line[LINE_MAX_KEPT + 1];
 	size_t len;		/* bytes kept of the current line */
 	unsigned long lineno;
 };
 
-static void end_line(struct reader *rd, struct scanner *s)
+static void end_line(struct reader *rd, struct replay *s)
 {
 	if (rd->len && rd->line[rd->len - 1] == '\r')
 		rd->len--;
 	rd->line[rd->len] = '\0';
-	scanner_line(s, ++rd->lineno, rd->line);
+	replay_line(s, ++rd->lineno, rd->line);
 	rd->len = 0;
 }
 
@@ -160,7 +175,7 @@ static void take(struct reader *rd, const char *p, size_t n)
 	rd->len += n;
 }
 
-static int scan_fd(int fd, struct scanner *s)
+static int scan_fd(int fd, struct replay *s)
 {
 	static char buf[READ_SIZE];
 	static struct reader rd;
@@ -192,13 +207,14 @@ static int scan_fd(int fd, struct scanner *s)
 
 static int usage(void)
 {
-	fputs("usage: splatscan [--json] [FILE|-]\n", stderr);
+	fputs("usage: splatscan [--json | --log] [FILE|-]\n", stderr);
 	return 2;
 }
 
 static int run(const char *path, struct output *out)
 {
 	struct scanner *s;
+	struct replay *rp = NULL;
 	char err[256];
 	int fd = 0, rc = 0;
 
@@ -216,16 +232,22 @@ static int run(const char *path, struct output *out)
 		goto out;
 	}
 	s = scanner_new(emit, out);
-	if (!s) {
+	if (s)
+		rp = out->log ? replay_new(to_stdout, NULL, LINE_MAX_KEPT) :
+				replay_new(to_scanner, s, LINE_MAX_KEPT);
+	if (!rp) {
 		fprintf(stderr, "splatscan: out of memory\n");
 		rc = 2;
-	} else if (scan_fd(fd, s)) {
+	} else if (scan_fd(fd, rp)) {
 		fprintf(stderr, "splatscan: %s: %s\n",
 			fd ? path : "<stdin>", strerror(errno));
 		rc = 2;
 	} else {
-		scanner_finish(s);
+		replay_finish(rp);
+		if (!out->log)
+			scanner_finish(s);
 	}
+	replay_free(rp);
 	scanner_free(s);
 	patterns_free();
 out:
@@ -241,8 +263,10 @@ int main(int argc, char **argv)
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
+		if (!strcmp(argv[i], "--json") && !out.log)
 			out.json = true;
+		else if (!strcmp(argv[i], "--log") && !out.json)
+			out.log = true;
 		else if (argv[i][0] == '-' && argv[i][1] && !path)
 			return usage();
 		else if (!path)

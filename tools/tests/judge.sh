@@ -183,6 +183,19 @@ if jq -e '.[0].findings | length == 1' "$tmp/a listed core finding with our fram
 else
 	ko "the listed core finding is counted as a finding"
 fi
+# A 7.x console (nbcon 8250) whose report header a takeover cut and
+# printed again: one report, with its whole title (the make check failure
+# of 2026-11-25 had "BUG: sleeping function called from invalid co").
+sed -n '6,45p' "$tools/splatscan/tests/fixtures/nbcon-takeover-replay.log" >"$tmp/replayed"
+log probe_first_map "/harness: END/r $tmp/replayed"
+judged "a replayed console line" expected || true
+if jq -e '[.[0].reports[].title] == ["BUG: sleeping function called from invalid context in iommu_deferred_attach"]' \
+	"$tmp/a replayed console line/cell/x.record.json" >/dev/null 2>&1; then
+	ok "a report header an nbcon takeover cut and replayed is one report"
+else
+	ko "a report header an nbcon takeover cut and replayed is one report" \
+		"$(jq -c '[.[0].reports[].title]' "$tmp/a replayed console line/cell/x.record.json" 2>&1)"
+fi
 # The guest writes through /dev/kmsg: every line of its own has printk's
 # time prefix, as the kernel's have.
 log probe_first_map 's/^\([^[]\)/[    2.500000] \1/'

@@ -82,6 +82,25 @@ check $? "unknown option must exit 2"
 "$bin" "$w" "$w" > /dev/null 2>&1; [ $? = 2 ]
 check $? "two files must exit 2"
 
+"$bin" --json --log "$w" > /dev/null 2>&1; [ $? = 2 ]
+check $? "--json with --log must exit 2"
+
+# --log: the log as the scanner reads it.  Without a replay marker it is
+# the input; with them, the cut copies and the markers are gone and the
+# reports found in it are the ones found in the raw log.
+"$bin" --log "$w" | cmp -s - "$w"
+check $? "--log changed a log without replays"
+r=$fx/nbcon-takeover-replay.log
+"$bin" --log "$r" > "$tmp/unreplayed"; rc=$?
+[ $rc = 0 ] && [ "$(grep -c 'replaying previous' "$tmp/unreplayed")" = 0 ] &&
+	[ $(($(wc -l < "$r") - $(wc -l < "$tmp/unreplayed"))) = 7 ] &&
+	grep -q 'invalid co$' "$r" && ! grep -q 'invalid co$' "$tmp/unreplayed" &&
+	grep -q '^.    5.634414] -$' "$r" && ! grep -q '^.    5.634414] -$' "$tmp/unreplayed"
+check $? "--log: want the 3 cut copies and 4 markers gone, exit 0"
+"$bin" --json "$tmp/unreplayed" | grep '"title"' > "$tmp/t1"
+"$bin" --json "$r" | grep '"title"' | cmp -s - "$tmp/t1"
+check $? "--log: reports differ from the raw log's"
+
 # CRLF line endings and NUL bytes inside a report change nothing.
 sed 's/$/\r/' "$w" > "$tmp/crlf"
 "$bin" --json "$tmp/crlf" | cmp -s - "$tmp/c"
