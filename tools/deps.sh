@@ -4,7 +4,7 @@
 set -eu
 pkgs="qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev cpio kmod
 ccache xz-utils patch gcc make python3 valgrind gnuplot-nox kexec-tools jq util-linux
-debootstrap"
+debootstrap python3-jsonschema python3-rfc3987"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -117,6 +117,20 @@ boot_meta() {
 		  boot: $boot, judge: $judge, rep: $rep}'
 }
 
+# series_patches DIR [KVER]: the patch files of patch set DIR, in the
+# order they apply (DIR/series, or DIR/series-KVER where there is one).
+series_patches() {
+	_s=$1/series
+	[ -n "${2:-}" ] && [ -f "$1/series-$2" ] && _s=$1/series-$2
+	[ -f "$_s" ] || die "patch set $1 has no series file"
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$_s"
+}
+
+# quoted STRING: STRING as one single-quoted shell word.
+quoted() {
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+
 # scenario_lines FILE: the trigger lines of a scenario list.
 scenario_lines() {
 	[ -f "$1" ] || die "scenario list $1 does not exist"

@@ -15,11 +15,7 @@ state=$tree/.lockcheck
 orig=$state/orig
 
 [ -d "$dir" ] || die "patch set $dir does not exist"
-series=$dir/series
-[ -n "$kver" ] && [ -f "$dir/series-$kver" ] && series=$dir/series-$kver
-[ -f "$series" ] || die "patch set $dir has no series file"
-
-patches=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series")
+patches=$(series_patches "$dir" "$kver")
 for p in $patches; do
 	[ -f "$dir/$p" ] || die "series in $dir names $p, which does not exist"
 done

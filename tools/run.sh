@@ -9,7 +9,8 @@
 # on VT-d").
 #
 # Environment: SCENARIOS (a scenario list file), KSRC, FLAVOUR, CACHE,
-# KDUMP, VM_TIMEOUT, RESULTS; KNOBS (fake_iommu knobs set before each
+# KDUMP, VM_TIMEOUT, RESULTS, JOBS (boots at once, default 1: each guest
+# has its own 2 vCPUs, so more than cores/2 only queues on the host); KNOBS (fake_iommu knobs set before each
 # scenario, "core_assert=1 warn=1") with POLICY, the name of such a run
 # (its cells, directories and EXPECTED file are its own).
 set -eu
@@ -38,7 +39,15 @@ for kv in $knobs; do
 	*) die "run.sh $name: KNOBS: '$kv' is not KNOB=NUMBER" ;;
 	esac
 done
+jobs=${JOBS:-1}
+case $jobs in
+[1-9] | [1-9][0-9]) ;;
+*) die "run.sh $name: JOBS=$jobs is not a number of boots at once (1-99)" ;;
+esac
 scenario_lines "$scenarios" >/dev/null
+# a boot's files are named after its scenario
+dup=$(scenario_lines "$scenarios" | awk '{print $1}' | sort | uniq -d | head -n 1)
+[ -z "$dup" ] || die "run.sh $name: $scenarios lists scenario $dup twice (one boot a scenario per column)"
 for col in "$@"; do
 	column_kver "$col" >/dev/null
 	column_name "$col" >/dev/null
@@ -73,9 +82,16 @@ for col in "$@"; do
 done
 rm -f "$results/.lines"
 
+# Build, then boot. Every column's kernel, modules and initramfs first
+# (tools/guest.sh; builds of one source tree wait for each other), then
+# the boots, which share nothing: up to JOBS at once (tools/boot-cell.sh).
+tab=$(printf '\t')
+tasks=$results/$name.tasks
+: >"$tasks"
+: >"$results/$name.dirs"
 for col in "$@"; do
-	# kernel, modules, initramfs for the column: tools/guest.sh
 	guest_env=$("$here/guest.sh" "$col")
+	kout= initrd= mod= KTAP_PARSER=
 	eval "$guest_env"
 	LC_IOMMU=$(column_iommu "$col")
 	dir=$results/$(cat "$kout/kernelrelease")-$(column_name "$col")${flavour:+-$flavour}
@@ -85,22 +101,32 @@ for col in "$@"; do
 	mkdir -p "$dir"
 	meta=$(boot_meta "$(column_kver "$col")" "$(column_name "$col")" "$flavour" \
 		"$(col_boot "$col")" "$policy" "$kout")
+	{
+		printf 'kout=%s\ninitrd=%s\nmod=%s\n' "$(quoted "$kout")" "$(quoted "$initrd")" "$(quoted "$mod")"
+		printf 'KTAP_PARSER=%s\nLC_IOMMU=%s\n' "$(quoted "$KTAP_PARSER")" "$(quoted "$LC_IOMMU")"
+		printf 'meta=%s\nknobs=%s\n' "$(quoted "$meta")" "$(quoted "$knobs")"
+		printf 'label=%s\n' "$(quoted "$(cat "$kout/kernelrelease") $(column_name "$col") ($LC_IOMMU)")"
+		printf 'column=%s\nksrc=%s\n' "$(quoted "$col")" "$(quoted "${KSRC:-}")"
+	} >"$dir/column.env"
 	scenario_lines "$scenarios" >"$dir/lines"
-	while IFS= read -r line; do
-		sc=${line%% *}
-		stage "boot $(cat "$kout/kernelrelease") $(column_name "$col") ($LC_IOMMU): $line" >&2
-		if [ "$LC_IOMMU" != fake ]; then
-			STEPS_IOMMU=$LC_IOMMU "$here/steps.sh" capture "$line" \
-				"console=ttyS0 panic=-1 loglevel=7 irqpoll reset_devices$([ "$LC_IOMMU" = vtd ] && echo " intel_iommu=on")" \
-				>"$dir/$sc.steps"
-			BOOT_META=$meta VM_IOMMU=$LC_IOMMU "$here/capture.sh" "$kout" "$initrd" "$mod" \
-				"$dir/$sc.steps" "$dir/$sc"
-		else
-			# shellcheck disable=SC2086 # one word per knob
-			"$here/steps.sh" scenario "$line" $knobs >"$dir/$sc.steps"
-			BOOT_META=$meta "$here/boot.sh" "$kout" "$initrd" "$dir/$sc.steps" "$dir/$sc"
-		fi
-		cat "$dir/$sc.log" >>"$dir/console.log"
-	done <"$dir/lines"
+	sed "s|^|$dir$tab|" "$dir/lines" >>"$tasks"
+	echo "$dir" >>"$results/$name.dirs"
 done
-"$here/judge.sh" "$name" "$cells"
+boots=0
+seq 1 "$(wc -l <"$tasks")" | xargs -P "$jobs" -n 1 sh "$here/boot-cell.sh" "$tasks" || boots=$?
+# Each column's whole console, in the order of its scenario list.
+while IFS= read -r dir; do
+	while IFS= read -r line; do
+		[ ! -f "$dir/${line%% *}.log" ] || cat "$dir/${line%% *}.log"
+	done <"$dir/lines" >"$dir/console.log"
+done <"$results/$name.dirs"
+rm -f "$tasks" "$results/$name.dirs"
+# A boot that could not even write its record is no cell's result: the
+# judge names those cells (no record); this says why.
+[ "$boots" = 0 ] || stage "a boot could not write its record (xargs exit $boots); the judge names the cells" >&2
+judged=0
+"$here/judge.sh" "$name" "$cells" || judged=$?
+# results/kcidb.json: every judged run in RESULTS, failed cells included
+"$here/kcidb/write.sh" "$results"
+[ "$boots" = 0 ] && exit "$judged"
+exit 1

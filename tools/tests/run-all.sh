@@ -78,6 +78,12 @@ must_fail "make bench refuses another flavour" "make bench measures the perf fla
 [ ! -e "$tmp/bench" ] && ok "bad bench variables write no results" || ko "bad bench variables write no results"
 must_fail "FLAVOUR=perf is refused where verdicts need lockdep" "FLAVOUR=perf is make bench's kernel, without lockdep" \
 	env RESULTS="$tmp/perf" FLAVOUR=perf sh "$tools/run.sh" run 6.12:vanilla
+must_fail "a bad JOBS is named" "JOBS=0 is not a number of boots at once \(1-99\)" \
+	env RESULTS="$tmp/jobs" JOBS=0 sh "$tools/run.sh" run 6.12:vanilla
+printf 'probe_first_map rounds=2\nmap_vs_map\nprobe_first_map rounds=3\n' >"$tmp/twice"
+must_fail "a scenario listed twice is refused (its boot's files are named after it)" "lists scenario probe_first_map twice" \
+	env RESULTS="$tmp/twice.r" SCENARIOS="$tmp/twice" sh "$tools/run.sh" run 6.12:vanilla
+[ ! -e "$tmp/jobs" ] && [ ! -e "$tmp/twice.r" ] && ok "refused runs write no results" || ko "refused runs write no results"
 
 # Core findings of stress runs: counted per run from the judged rows, our
 # reports and failures left out, the matrix above the section kept, a

@@ -1,0 +1,112 @@
+# kcidb.jq: this project's results as one KCIDB v5.3 document
+# (tools/kcidb/write.sh gathers the inputs; tools/kcidb/check.sh checks
+# the output). Nothing here judges: a test's status is what
+# tools/judge.jq decided for its cell.
+
+# A cell's status: PASS/FAIL is "did the cell do what tools/expected
+# says, with its reason" (an expected race is a PASS); ERROR: the boot
+# gave no usable evidence (a hang, a panic, no KTAP, a dead scanner);
+# MISS: the run never got to the cell; SKIP: the kernel cannot run it
+# and said why, as expected.
+def status:
+	if .verdict == "missing" then "MISS"
+	elif .verdict == "error" then "ERROR"
+	elif .ok and .verdict == "skip" then "SKIP"
+	elif .ok then "PASS"
+	else "FAIL" end;
+
+# Units of the counters a record carries (fake_iommu's, the harness's).
+def unit:
+	{unlocked_attach: "attaches", overlapping_attach: "attaches",
+	 stale_attach: "attaches", repeat_attach: "attaches", atomic_attach: "attaches",
+	 unmap_unmapped: "unmaps", map_over_mapped: "maps", inconsistent: "checks",
+	 map_into_detached: "maps", map_unbound: "pages", attach: "attaches",
+	 deferred_attach: "attaches", attach_failed: "attaches", mapped_pages: "pages",
+	 unmapped_pages: "pages"}[.] // "events";
+
+def url($results; $base; $p):
+	if $base != "" and ($p | startswith($results + "/")) then $base + ($p | ltrimstr($results))
+	else "file://" + $p end;
+
+def checkout_id($origin):
+	"\($origin):" + (if .git != "" then .git
+		else "\(.package)_\(.version)" end)
+	+ (if .patchset_hash != "" then "+\(.patchset_hash)" else "" end);
+
+def build_id($origin):
+	"\($origin):" + (if .kout != "" then (.kout | split("/") | last)
+		else "\(.kver)-\(.variant)" end)
+	+ (if .flavour != "" then "-\(.flavour)" else "" end);
+
+def env_comment:
+	"QEMU TCG x86_64, 1 GiB, " + ({fake: "2 vCPUs, fake_iommu (the model)",
+		vtd: "q35 with QEMU's intel-iommu and edu, a real kdump capture kernel (2 vCPUs)",
+		amd: "q35 with QEMU's amd-iommu and edu, a real kdump capture kernel (2 vCPUs)"}[.iommu // "fake"]);
+
+def kcidb($rows; $columns; $bench; $origin; $results; $urlbase; $start):
+	($columns | map(. + {checkout: checkout_id($origin), build: build_id($origin)})) as $cols
+	# a cell's column: its log's directory, or (a cell with no record)
+	# kernel, variant, IOMMU and flavour
+	| def col_of($r):
+		(if $r.log then ($cols | map(select(.dir == ($r.log | sub("/[^/]*$"; "")))) | first) else null end)
+		// ($cols | map(select(.kver == $r.kver and .variant == $r.variant
+			and .iommu == ($r.iommu // "fake") and .flavour == ($r.flavour // ""))) | first);
+	{version: {major: 5, minor: 3},
+	 checkouts: [$cols | unique_by(.checkout)[] | {
+		id: .checkout, origin: $origin,
+		tree_name: (if .git != "" then "ksrc" else "debian" end),
+		git_commit_name: (if .git != "" then .git else "\(.package) \(.version)" end),
+		patchset_files: [.patches[] | {name: (split("/") | last), url: url($results; $urlbase; .)}],
+		patchset_hash: .patchset_hash,
+		valid: true,
+		comment: (if .package | test("^linux-(image|binary)") then "Debian's kernel as built, no patches"
+			  elif .git != "" then "the tree given as KSRC"
+			  else "Debian's \(.package) \(.version), with the patch set \(.column | sub("^[^:]*:"; "") | sub(":(fake|vtd|amd)$"; ""))" end),
+		misc: {column: .column}}
+		+ (if $start > 0 then {start_time: ($start | todate)} else {} end)
+		+ (if .git != "" then {git_commit_hash: .git} else {} end)],
+	 builds: [$cols | unique_by(.build)[] | {
+		id: .build, origin: $origin, checkout_id: .checkout,
+		architecture: "x86_64",
+		config_name: (if .flavour != "" then .flavour elif .package | test("^linux-(image|binary)") then "debian"
+			      else "lockdep" end),
+		status: "PASS",
+		misc: {kernelrelease: .release}}
+		+ (if .compiler != "" then {compiler: .compiler} else {} end)
+		+ (if .config != "" then {config_url: url($results; $urlbase; .config)} else {} end)
+		+ (if .kout != "" and (.package | test("^linux-(image|binary)") | not)
+		   then {output_files: [{name: "bzImage", url: url($results; $urlbase; .kout + "/bzImage")}]}
+		   else {} end)],
+	 tests: (([$rows[] | . as $r | col_of($r) as $c
+		| select($c != null)
+		| "\($origin):\(.run_id // "norun"):\(.run):\($c.dir | split("/") | last):\(.scenario):\(.nth // 0):\(.rep // 0)" as $id
+		| "lockcheck.\(.judge).\(.scenario)" as $path
+		| {id: $id, origin: $origin, build_id: $c.build, path: $path, status: status,
+		   comment: ("\(.verdict)" + (if .expected then " (expected \(.expected))" else "" end)
+			     + ([.failures[]?] | if length > 0 then ": " + join("; ") else "" end))[:4000],
+		   environment: {comment: ($r | env_comment),
+				 misc: {iommu: (.iommu // "fake"), boot: .boot, flavour: .flavour}},
+		   misc: ({run: .run, run_id: .run_id, asked: .asked, class: .class, verdict: .verdict,
+			   expected: .expected, why: .why, failures: .failures, knobs: .knobs,
+			   reports: [(.reports // [])[] | .title]}
+			  | with_entries(select(.value != null)))}
+		  + (if .log then {log_url: url($results; $urlbase; .log),
+			output_files: [{name: "console.log", url: url($results; $urlbase; .log)},
+				       {name: "record.json", url: url($results; $urlbase; (.log | sub("\\.log$"; ".record.json")))}]}
+		     else {} end),
+		  # the counters: measurements, DONE; only where the cell has a record
+		  ((.detectors // {}) + (.counts // {}) | to_entries[]
+		   | {id: "\($id):\(.key)", origin: $origin, build_id: $c.build, path: "\($path).\(.key)",
+		      status: "DONE", number: {value: .value, unit: (.key | unit)}})])
+		+ [$bench[] | . as $b
+		   | ($cols | map(select(.kver == $b.kver and .variant == $b.variant and .flavour == "perf")) | first) as $c
+		   | select($c != null)
+		   | {id: "\($origin):bench:\(.kernel)-\(.variant):\(.mode):\(.state):\(.tool):\(.op):t\(.threads)",
+		      origin: $origin, build_id: $c.build,
+		      path: "lockcheck.bench.\(.mode).\(.state).\(.tool).\(.op).t\(.threads)",
+		      status: (if .boots == .boots_asked and .reps == .reps_asked then "DONE" else "ERROR" end),
+		      number: (if .instructions_per_op then {value: .instructions_per_op, unit: "instructions/op"}
+			       else {value: .ns_per_op_median, unit: "ns/op"} end),
+		      misc: {min: .min, max: .max, spread_pct: .spread_pct, boots: .boots, reps: .reps,
+			     boots_asked: .boots_asked, reps_asked: .reps_asked}}])
+	};

@@ -1,0 +1,129 @@
+#!/bin/sh
+# kcidb/write.sh [RESULTS]: RESULTS/kcidb.json, what RESULTS holds as one
+# KCIDB v5.3 document (KernelCI's result schema; tools/kcidb/schema-v5.3.json
+# says where it was read): a checkout per base kernel and patch set, a
+# build per kernel the cells booted (variant, flavour), a test per judged
+# cell of every run (NAME.json beside NAME.cells) with the detector and
+# counter values as tests of their own with numbers and units, and make
+# bench's figures (bench.json). Then checks it (tools/kcidb/check.sh).
+# tools/run.sh and tools/bench.sh call it after their judge.
+#
+# Environment: KCIDB_ORIGIN (default iommu_lockcheck: [a-z0-9_]+), and
+# KCIDB_URL_BASE: an http(s) URL where RESULTS will be published; files
+# under RESULTS get URLs below it, everything else (and everything when
+# it is unset) a file:// URL of this machine.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+tools=$(dirname "$here")
+top=$(dirname "$tools")
+. "$tools/lib.sh"
+
+results=$(cd "${1:-${RESULTS:-$top/results}}" && pwd) || die "kcidb: no results directory ${1:-${RESULTS:-$top/results}}"
+origin=${KCIDB_ORIGIN:-iommu_lockcheck}
+case $origin in
+'' | *[!a-z0-9_]*) die "KCIDB_ORIGIN=$origin is not KCIDB's origin pattern [a-z0-9_]+" ;;
+esac
+urlbase=${KCIDB_URL_BASE:-}
+case $urlbase in
+'' | http://?* | https://?*) ;;
+*) die "KCIDB_URL_BASE=$urlbase is not an http:// or https:// URL" ;;
+esac
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# KCIDB's patchset hash: sha256 over the newline-terminated sha256 of each
+# patch, in order; "" for none.
+patchset_hash() {
+	[ $# -gt 0 ] || return 0
+	for p in "$@"; do sha256sum "$p" | cut -c-64; done | sha256sum | cut -c-64
+}
+
+# facts COLUMN KOUT FLAVOUR DIR: one JSON object, what the checkout and
+# build of a column are. DIR: a directory of its boot logs, or "".
+facts() {
+	_col=$(column_kernel "$1") _kout=$2 _flavour=$3 _dir=$4
+	_kver=$(column_kver "$_col")
+	_pdir= _pkg= _ver= _git=
+	case $_col in
+	ksrc) _git=$(git -C "$KSRC" rev-parse HEAD 2>/dev/null || true) ;;
+	*:stock)
+		_pkg=$(awk -v k="$_kver" '$1 == k { print $6 }' "$tools/stock.conf")
+		_ver=$(awk -v k="$_kver" '$1 == k { print $2 }' "$tools/stock.conf")
+		;;
+	*)
+		_pkg=$(awk -v k="$_kver" '$1 == k { print $2 }' "$tools/kernels.conf")
+		_ver=$(awk -v k="$_kver" '$1 == k { print $3 }' "$tools/kernels.conf")
+		case $_col in
+		*:@*) _pdir=${_col#*:@} ;;
+		*) _pdir=$top/patches/${_col#*:} ;;
+		esac
+		;;
+	esac
+	: >"$tmp/patches"
+	if [ -n "$_pdir" ]; then
+		for p in $(series_patches "$_pdir" "$_kver"); do
+			(cd "$_pdir" && echo "$(pwd)/$p") >>"$tmp/patches"
+		done
+	fi
+	# shellcheck disable=SC2046 # one word per patch path
+	_hash=$(patchset_hash $(cat "$tmp/patches"))
+	# tools/kernel.sh keeps each build's own .config beside its bzImage
+	_config=
+	[ -z "$_kout" ] || [ ! -f "$_kout/.config" ] || _config=$_kout/.config
+	# the compiler as the kernel says it: "Linux version R (who) (COMPILER, LINKER) #..."
+	_cc=
+	[ -z "$_dir" ] || _cc=$(cat "$_dir"/*.log 2>/dev/null | tr -d '\r' |
+		sed -n 's/.*Linux version [^ ]* ([^)]*) (\(.*\)) #.*/\1/p' | head -n 1 | sed 's/, GNU ld.*//')
+	jq -cn --arg col "$1" --arg kver "$_kver" --arg kout "$_kout" --arg flavour "$_flavour" \
+		--arg dir "$_dir" --arg pkg "$_pkg" --arg ver "$_ver" --arg git "$_git" \
+		--arg hash "$_hash" --rawfile patches "$tmp/patches" --arg config "$_config" --arg cc "$_cc" \
+		--arg release "$([ -n "$_kout" ] && cat "$_kout/kernelrelease" 2>/dev/null || true)" \
+		--arg variant "$(column_name "$_col")" --arg iommu "$(column_iommu "$1")" \
+		'{column: $col, kver: $kver, variant: $variant, iommu: $iommu, kout: $kout, flavour: $flavour, dir: $dir,
+		  package: $pkg, version: $ver, git: $git, patchset_hash: $hash,
+		  patches: ($patches | split("\n") | map(select(. != ""))), config: $config,
+		  compiler: $cc, release: $release}'
+}
+
+# Every judged run: NAME.json (rows) beside NAME.cells; bench.json is
+# make bench's figures, not judged rows.
+: >"$tmp/rows"
+for cells in "$results"/*.cells; do
+	[ -f "$cells" ] || continue
+	name=$(basename "$cells" .cells)
+	[ "$name" != bench ] && [ -f "$results/$name.json" ] || continue
+	jq -c --arg run "$name" '.[] | . + {run: $run}' "$results/$name.json" >>"$tmp/rows" ||
+		die "kcidb: $results/$name.json is not a judged run"
+done
+# What each column directory booted (tools/run.sh's column.env).
+: >"$tmp/columns"
+for env in "$results"/*/column.env; do
+	[ -f "$env" ] || continue
+	(
+		column= kout= ksrc= meta=
+		. "$env"
+		KSRC=$ksrc
+		facts "$column" "$kout" "$(printf '%s' "$meta" | jq -r '.flavour // ""')" "$(dirname "$env")"
+	) >>"$tmp/columns"
+done
+# make bench: the perf flavour of each KVER:VARIANT it measured.
+echo '[]' >"$tmp/bench"
+if [ -f "$results/bench.json" ]; then
+	cp "$results/bench.json" "$tmp/bench"
+	for c in $(jq -r '[.[] | "\(.kver):\(.variant)"] | unique[]' "$tmp/bench"); do
+		facts "$c" "" perf "" >>"$tmp/columns"
+	done
+fi
+
+jq -n -L "$here" --slurpfile rows "$tmp/rows" --slurpfile columns "$tmp/columns" \
+	--slurpfile bench "$tmp/bench" --arg origin "$origin" --arg results "$results" \
+	--arg urlbase "$urlbase" --argjson start "${LC_START:-0}" \
+	'include "kcidb"; kcidb($rows; $columns; $bench[0]; $origin; $results; $urlbase; $start)' \
+	>"$results/kcidb.json.tmp" || die "kcidb: could not write $results/kcidb.json"
+mv "$results/kcidb.json.tmp" "$results/kcidb.json"
+"$here/check.sh" "$results/kcidb.json" >"$tmp/check" 2>&1 || {
+	cat "$tmp/check" >&2
+	die "kcidb: $results/kcidb.json fails its check (above)"
+}
+stage "kcidb: $results/kcidb.json ($(jq '.checkouts | length' "$results/kcidb.json") checkouts, $(jq '.builds | length' "$results/kcidb.json") builds, $(jq '.tests | length' "$results/kcidb.json") tests, KCIDB v5.3)" >&2
