@@ -122,6 +122,8 @@ BENCH_BOOTS=$boots REPS=$reps "$here/bench-report.sh" "$out/bench.raw" "$out"
 plan=$(for col in "$@"; do echo "$(column_kver "$col"):$(column_name "$col")"; done)
 jq -r -L "$here" --arg plan "$plan" 'include "judge"; bench_failures($plan | split("\n"))[]
 	| "FAIL: bench: \(.)"' "$out/bench.json" >"$out/bench.failures"
+# results/kcidb.json with the figures and this verdict, failed or not
+"$here/kcidb/write.sh" "$out"
 if [ -s "$out/bench.failures" ]; then
 	cat "$out/bench.failures" >&2
 	die "bench: $(wc -l <"$out/bench.failures") failed; the numbers above do not hold"

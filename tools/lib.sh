@@ -112,9 +112,9 @@ cell() {
 boot_meta() {
 	jq -cn --arg kver "$1" --arg variant "$2" --arg flavour "$3" --arg boot "$4" \
 		--arg judge "$5" --arg kernel "$(cat "$6/kernelrelease")" --argjson rep "${7:-0}" \
-		--arg iommu "${LC_IOMMU:-fake}" \
+		--arg iommu "${LC_IOMMU:-fake}" --arg kout "$6" \
 		'{kernel: $kernel, kver: $kver, variant: $variant, iommu: $iommu, flavour: $flavour,
-		  boot: $boot, judge: $judge, rep: $rep}'
+		  boot: $boot, judge: $judge, rep: $rep, kout: $kout}'
 }
 
 # series_patches DIR [KVER]: the patch files of patch set DIR, in the

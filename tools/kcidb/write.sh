@@ -96,30 +96,36 @@ for cells in "$results"/*.cells; do
 	jq -c --arg run "$name" '.[] | . + {run: $run}' "$results/$name.json" >>"$tmp/rows" ||
 		die "kcidb: $results/$name.json is not a judged run"
 done
-# What each column directory booted (tools/run.sh's column.env).
-: >"$tmp/columns"
-for env in "$results"/*/column.env; do
-	[ -f "$env" ] || continue
-	(
-		column= kout= ksrc= meta=
-		. "$env"
-		KSRC=$ksrc
-		facts "$column" "$kout" "$(printf '%s' "$meta" | jq -r '.flavour // ""')" "$(dirname "$env")"
-	) >>"$tmp/columns"
-done
-# make bench: the perf flavour of each KVER:VARIANT it measured.
+# The kernels the cells booted: one build each (its tools/kernel.sh
+# output directory, which records carry as "kout"; a cell with no record
+# shares its kernel's), and make bench's perf builds.
 echo '[]' >"$tmp/bench"
-if [ -f "$results/bench.json" ]; then
-	cp "$results/bench.json" "$tmp/bench"
-	for c in $(jq -r '[.[] | "\(.kver):\(.variant)"] | unique[]' "$tmp/bench"); do
-		facts "$c" "" perf "" >>"$tmp/columns"
+[ ! -f "$results/bench.json" ] || cp "$results/bench.json" "$tmp/bench"
+: >"$tmp/bench.failures"
+[ ! -f "$results/bench.failures" ] || cp "$results/bench.failures" "$tmp/bench.failures"
+jq -rs --slurpfile bench "$tmp/bench" '
+	(map(select(.kout)) | map({(.kver + ":" + .variant + ":" + (.flavour // "")): .kout}) | add // {}) as $k
+	| [(.[] | [.kver, .variant, (.flavour // ""), (.kout // $k[.kver + ":" + .variant + ":" + (.flavour // "")] // "")]),
+	   ($bench[0][] | [.kver, .variant, "perf", ""])]
+	| unique[] | @tsv' "$tmp/rows" >"$tmp/kernels"
+: >"$tmp/columns"
+while IFS="$(printf '\t')" read -r kver variant flavour kout; do
+	# a column given as KVER:@DIR or ksrc: its column.env knows the path
+	col=$kver:$variant ksrc=
+	for env in "$results"/*/column.env; do
+		[ -f "$env" ] || continue
+		c=$(sed -n "s/^column='\(.*\)'$/\1/p" "$env")
+		case $c in *:@*/"$variant" | *:@*/"$variant":*) col=$(column_kernel "$c") ;; esac
+		case $variant in ksrc-*) [ "$c" != ksrc ] || { col=ksrc; ksrc=$(sed -n "s/^ksrc='\(.*\)'$/\1/p" "$env"); } ;; esac
 	done
-fi
+	KSRC=$ksrc facts "$col" "$kout" "$flavour" "$([ -z "$kout" ] || jq -r --arg k "$kout" 'select(.kout == $k) | .log // empty' "$tmp/rows" | head -n 1 | xargs -r dirname)" >>"$tmp/columns"
+done <"$tmp/kernels"
 
 jq -n -L "$here" --slurpfile rows "$tmp/rows" --slurpfile columns "$tmp/columns" \
-	--slurpfile bench "$tmp/bench" --arg origin "$origin" --arg results "$results" \
+	--slurpfile bench "$tmp/bench" --rawfile bench_failures "$tmp/bench.failures" \
+	--arg origin "$origin" --arg results "$results" \
 	--arg urlbase "$urlbase" --argjson start "${LC_START:-0}" \
-	'include "kcidb"; kcidb($rows; $columns; $bench[0]; $origin; $results; $urlbase; $start)' \
+	'include "kcidb"; kcidb($rows; $columns; $bench[0]; $bench_failures; $origin; $results; $urlbase; $start)' \
 	>"$results/kcidb.json.tmp" || die "kcidb: could not write $results/kcidb.json"
 mv "$results/kcidb.json.tmp" "$results/kcidb.json"
 "$here/check.sh" "$results/kcidb.json" >"$tmp/check" 2>&1 || {

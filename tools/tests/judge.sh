@@ -288,5 +288,68 @@ if sh "$here/count-reports.sh" "$tmp/no-such-dir"/*.log >"$tmp/out" 2>&1; then
 else
 	ok "count-reports fails when no log matches"
 fi
+
+stage "kcidb"
+# kcidb/write.sh on judged directories from above: a cell's test status
+# is its judged outcome.
+kcidb_status() { # NAME WANT: the status of the cell's test in NAME's kcidb.json
+	if ! sh "$tools/kcidb/write.sh" "$tmp/$1" >"$tmp/kcidb.out" 2>&1; then
+		ko "kcidb: $1 gives $2" "write.sh failed: $(tail -n 1 "$tmp/kcidb.out")"
+	elif [ "$(jq -r '[.tests[] | select(.number | not)] | map(.status) | join(" ")' "$tmp/$1/kcidb.json")" = "$2" ]; then
+		ok "kcidb: $1 gives $2"
+	else
+		ko "kcidb: $1 gives $2" "got $(jq -c '[.tests[] | select(.number | not) | .status]' "$tmp/$1/kcidb.json")"
+	fi
+}
+kcidb_status "a clean boot of a clean cell passes" PASS
+kcidb_status "a scenario that ran fewer rounds than asked fails" ERROR
+kcidb_status "lockdep's non-static key message is a report: a clean cell fails" FAIL
+kcidb_status "a hung guest fails, named as such" ERROR
+cp -r "$tmp/a clean boot of a clean cell passes" "$tmp/a cell with no record"
+rm -f "$tmp/a cell with no record"/cell/*.record.json "$tmp/a cell with no record"/kcidb.json
+RESULTS="$tmp/a cell with no record" sh "$tools/judge.sh" t "$tmp/a cell with no record/t.cells" >/dev/null 2>&1 || true
+kcidb_status "a cell with no record" MISS
+# The counters as numbers with units, only where there is a record.
+if jq -e '[.tests[] | select(.number)] | length > 0 and all(.number.unit != "" and .status == "DONE")' \
+	"$tmp/a clean boot of a clean cell passes/kcidb.json" >/dev/null &&
+	jq -e '[.tests[] | select(.number)] | length == 0' "$tmp/a cell with no record/kcidb.json" >/dev/null; then
+	ok "kcidb: counters are numbers with units, none without a record"
+else
+	ko "kcidb: counters are numbers with units, none without a record"
+fi
+# The check fails what KCIDB would refuse (each a one-field edit of a good
+# document), and names it.
+good="$tmp/a clean boot of a clean cell passes/kcidb.json"
+for edit in '.version.major = 4|version/major' \
+	'.tests[0].status = "OK"|status' \
+	'del(.tests[0].build_id)|build_id' \
+	'.tests[0].origin = "Upper"|origin' \
+	'.tests[0].path = "a..b"|path' \
+	'.builds[0].valid = true|valid' \
+	'.tests[0].number = {unit: "x"}|value' \
+	'.tests[0].log_url = "not a url"|uri' \
+	'.checkouts[0].patchset_hash = "abc"|patchset_hash' \
+	'.tests[0].build_id = "iommu_lockcheck:nope"|not in the document' \
+	'.tests += [.tests[0]]|duplicate test id' \
+	'.tests[0].id = "other:1"|not in origin'; do
+	jq "${edit%|*}" "$good" >"$tmp/bad.json"
+	if sh "$tools/kcidb/check.sh" "$tmp/bad.json" >"$tmp/out" 2>&1; then
+		ko "kcidb check refuses ${edit%|*}" "passed"
+	elif grep -q "${edit#*|}" "$tmp/out"; then
+		ok "kcidb check refuses ${edit%|*}"
+	else
+		ko "kcidb check refuses ${edit%|*}" "$(head -n 1 "$tmp/out")"
+	fi
+done
+sh "$tools/kcidb/check.sh" "$good" >"$tmp/out" 2>&1 && ok "kcidb check passes the document write.sh made" ||
+	ko "kcidb check passes the document write.sh made" "$(head -n 1 "$tmp/out")"
+KCIDB_ORIGIN=Bad sh "$tools/kcidb/write.sh" "$tmp/a clean boot of a clean cell passes" >"$tmp/out" 2>&1 &&
+	ko "a bad KCIDB_ORIGIN is named" "exited 0" ||
+	{ grep -q "KCIDB_ORIGIN=Bad is not" "$tmp/out" && ok "a bad KCIDB_ORIGIN is named" || ko "a bad KCIDB_ORIGIN is named" "$(tail -n 1 "$tmp/out")"; }
+KCIDB_URL_BASE=https://lab.example/r42 sh "$tools/kcidb/write.sh" "$tmp/a clean boot of a clean cell passes" >/dev/null 2>&1 &&
+	jq -e '[.tests[] | select(.log_url) | .log_url | startswith("https://lab.example/r42/")] | length > 0 and all' "$good" >/dev/null &&
+	ok "KCIDB_URL_BASE: files under the results get URLs below it" ||
+	ko "KCIDB_URL_BASE: files under the results get URLs below it"
+
 echo "judge: $passed passed, $failed failed"
 [ "$failed" = 0 ]
