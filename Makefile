@@ -12,14 +12,19 @@
 #   make vtd      the real VT-d driver: QEMU's intel-iommu in a real kdump
 #                 capture kernel, rounds on QEMU's edu device, DMA as oracle
 #   make amd      the same on QEMU's AMD-Vi, with Debian's kernels
+#   make lava     each matrix cell as a LAVA job (results/lava/*/*/job.yaml)
+#   make lava-check   one cell through Debian's lava-dispatcher here, compared
+#                 with the project's own run of it
 #   make check    the whole test suite (what CI runs; soak stays outside)
 #   make shell    boot the VM with the modules and a shell on this terminal
 #   make modules KDIR=/lib/modules/$(uname -r)/build   for your own test VM
 #
 # Variables: KVER (6.12|7.3), VARIANT (a patches/ directory), PATCHES (your
 # own series directory), KSRC (your kernel tree), FLAVOUR, CACHE,
-# SCENARIOS, KDUMP (1|0), VM_TIMEOUT (seconds). A column is KVER:VARIANT,
-# KVER:@DIR or ksrc, with :vtd at the end to run on VT-d (make vtd).
+# SCENARIOS, KDUMP (1|0), VM_TIMEOUT (seconds), JOBS (boots at once; each
+# guest has 2 vCPUs). A column is KVER:VARIANT, KVER:@DIR or ksrc, with
+# :vtd at the end to run on VT-d (make vtd). Every judged run also writes
+# results/kcidb.json (KCIDB v5.3; KCIDB_ORIGIN, KCIDB_URL_BASE).
 
 KVER ?= 6.12
 KDUMP ?= 1
@@ -56,8 +61,11 @@ STOCK ?= 6.12:stock 7.3:stock
 AMD ?= 6.12:stock:amd 7.3:stock:amd
 VTD ?= 6.12:vanilla:vtd 6.12:seed-v3:vtd 6.12:double-check:vtd 7.3:vanilla:vtd 7.3:double-check:vtd
 SPLATS ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:vanilla
+LAVA_COLUMNS ?= $(MATRIX)
+LAVA_CHECK ?= 6.12:seed-v3 6.12:seed-v3:vtd
 
-.PHONY: all deps tools run matrix splats stock vtd amd bench sanitize fuzz soak kdump races check shell modules \
+.PHONY: all deps tools run matrix splats stock vtd amd bench sanitize fuzz soak kdump races lava lava-check lava-judge \
+	check shell modules \
 	clean distclean
 
 all: tools
@@ -89,6 +97,17 @@ vtd: tools
 
 amd: tools
 	@SCENARIOS=$${SCENARIOS:-tools/scenarios/amd} sh tools/run.sh amd $(AMD)
+
+# LAVA: every cell a job for a lab (LAVA_URL_BASE: where results/lava is served).
+lava: tools
+	@LAVA_WRITE=1 RESULTS=$(abspath $(or $(RESULTS),results))/lava sh tools/run.sh lava $(LAVA_COLUMNS)
+
+lava-check: tools
+	@sh tools/lava/check.sh $(LAVA_CHECK)
+
+# A lab ran the jobs and their logs are in results/lava/*/*/lava/: judge them.
+lava-judge: tools
+	@sh tools/lava/judge.sh
 
 bench: tools
 	@sh tools/bench.sh $(BENCH)

@@ -21,6 +21,13 @@ out=${4:?usage: boot.sh KERNEL_OUT INITRAMFS STEPS OUT}
 mkdir -p "$(dirname "$out")"
 rm -f "$out.log" "$out.early.log" "$out.full.log" "$out.record.json"
 
+# VM_DESCRIBE (tools/vm.sh): the boot is described for another runner,
+# which records it (tools/lava/record.sh)
+if [ -n "${VM_DESCRIBE:-}" ]; then
+	"$here/vm.sh" "$kout" "$initrd" "$steps" "$out.log"
+	printf 'CAPTURE=%s\n' "${BOOT_CAPTURE:-0}" >>"$VM_DESCRIBE/boot.env"
+	exit 0
+fi
 vmerr=
 vmerr=$("$here/vm.sh" "$kout" "$initrd" "$steps" "$out.log" 2>&1 | tail -n 1 | tr -d '\r') || true
 [ -f "$out.log" ] || : >"$out.log"
@@ -43,7 +50,7 @@ if [ -n "$vmerr" ] && ! grep -q '@@lockcheck: boot' "$out.log" &&
 fi
 if [ "${BOOT_CAPTURE:-0}" = 1 ]; then
 	mv "$out.log" "$out.full.log"
-	tr -d '\r' <"$out.full.log" | awk '/Linux version/ {n++} n >= 2' >"$out.log"
+	capture_part "$out.full.log" >"$out.log"
 	grep -q '@@lockcheck: boot' "$out.log" || vmerr=${vmerr:-"the capture kernel never ran the steps"}
 fi
 vmerr=${vmerr#error: }

@@ -126,6 +126,27 @@ series_patches() {
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$_s"
 }
 
+# console_end LOG EXPECT_PANIC: how a guest whose runner ended well ended
+# badly after all, from its console LOG (empty: it ran its steps to the
+# end). EXPECT_PANIC=1: a panic is the kdump run's own. tools/vm.sh and
+# tools/lava/record.sh ask it.
+console_end() {
+	if [ "$2" != 1 ] && grep -q 'Kernel panic - not syncing' "$1"; then
+		echo "guest panicked: $(grep -m1 'Kernel panic - not syncing' "$1" | sed 's/.*Kernel panic - not syncing: *//')"
+	elif [ "$2" != 1 ] &&
+		grep -Eq 'Oops:|general protection fault|BUG: kernel NULL pointer dereference|BUG: unable to handle' "$1"; then
+		echo "guest oopsed: $(grep -Em1 'Oops:|general protection fault|BUG: kernel NULL pointer|BUG: unable to handle' "$1" | sed 's/^\[[^]]*\] *//')"
+	elif ! grep -q '@@lockcheck: done' "$1"; then
+		echo "guest stopped before the end of its steps"
+	fi
+}
+
+# capture_part FULL: the capture kernel's part of a kdump boot's console
+# FULL (from the second "Linux version" on), without carriage returns.
+capture_part() {
+	tr -d '\r' <"$1" | awk '/Linux version/ {n++} n >= 2'
+}
+
 # quoted STRING: STRING as one single-quoted shell word.
 quoted() {
 	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"

@@ -9,10 +9,12 @@
 # on VT-d").
 #
 # Environment: SCENARIOS (a scenario list file), KSRC, FLAVOUR, CACHE,
-# KDUMP, VM_TIMEOUT, RESULTS, JOBS (boots at once, default 1: each guest
-# has its own 2 vCPUs, so more than cores/2 only queues on the host); KNOBS (fake_iommu knobs set before each
-# scenario, "core_assert=1 warn=1") with POLICY, the name of such a run
-# (its cells, directories and EXPECTED file are its own).
+# KDUMP, VM_TIMEOUT, RESULTS; JOBS (boots at once, default 1: each guest
+# has its own 2 vCPUs, so more than cores/2 only queues on the host);
+# LAVA_WRITE=1 (write each cell as a LAVA job under RESULTS, boot nothing);
+# KNOBS (fake_iommu knobs set before each scenario, "core_assert=1
+# warn=1") with POLICY, the name of such a run (its cells, directories
+# and EXPECTED file are its own).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -43,6 +45,10 @@ jobs=${JOBS:-1}
 case $jobs in
 [1-9] | [1-9][0-9]) ;;
 *) die "run.sh $name: JOBS=$jobs is not a number of boots at once (1-99)" ;;
+esac
+case ${LAVA_WRITE:-0} in
+0 | 1) ;;
+*) die "run.sh $name: LAVA_WRITE=$LAVA_WRITE must be 0 or 1" ;;
 esac
 scenario_lines "$scenarios" >/dev/null
 # a boot's files are named after its scenario
@@ -114,6 +120,13 @@ for col in "$@"; do
 done
 boots=0
 seq 1 "$(wc -l <"$tasks")" | xargs -P "$jobs" -n 1 sh "$here/boot-cell.sh" "$tasks" || boots=$?
+# LAVA_WRITE=1: the cells are LAVA jobs now, for a lab (or tools/lava/run-local.sh)
+if [ "${LAVA_WRITE:-0}" = 1 ]; then
+	rm -f "$tasks" "$results/$name.dirs"
+	[ "$boots" = 0 ] || die "run.sh $name: a LAVA job could not be written (xargs exit $boots)"
+	stage "lava: $(find "$results" -name job.yaml | wc -l) jobs under $results (*/*/job.yaml), cells in $cells" >&2
+	exit 0
+fi
 # Each column's whole console, in the order of its scenario list.
 while IFS= read -r dir; do
 	while IFS= read -r line; do

@@ -86,6 +86,24 @@ else
 	cat "$base" "$tmp/steps.cpio.gz" >"$initrd"
 fi
 
+# VM_DESCRIBE=DIR: describe this boot for another runner (tools/lava)
+# instead of booting it: DIR/bzImage, DIR/initrd.cpio.gz (with the steps),
+# DIR/boot.env (the QEMU options of this boot beyond the common ones:
+# QEMU_COMMON, QEMU_MACHINE, and the kernel command line, APPEND).
+if [ -n "${VM_DESCRIBE:-}" ]; then
+	[ "$steps" != - ] || die "VM_DESCRIBE describes a boot with steps, not a shell"
+	mkdir -p "$VM_DESCRIBE"
+	# a hard link where it can be: every cell of a column boots one kernel
+	ln -f "$kout/bzImage" "$VM_DESCRIBE/bzImage" 2>/dev/null || cp "$kout/bzImage" "$VM_DESCRIBE/bzImage"
+	cp "$initrd" "$VM_DESCRIBE/initrd.cpio.gz"
+	{
+		printf 'QEMU_COMMON=%s\n' "$(quoted "$accel -smp $smp -m 1G -no-reboot")"
+		printf 'QEMU_MACHINE=%s\nAPPEND=%s\n' "$(quoted "$machine")" "$(quoted "$append")"
+		printf 'TIMEOUT=%s\nEXPECT_PANIC=%s\n' "$timeout" "${VM_EXPECT_PANIC:-0}"
+	} >"$VM_DESCRIBE/boot.env"
+	exit 0
+fi
+
 # shellcheck disable=SC2086 # the accelerator and machine options are words
 set -- qemu-system-x86_64 $accel $machine -smp "$smp" -m 1G \
 	-no-reboot -kernel "$kout/bzImage" -initrd "$initrd" -append "$append"
@@ -103,12 +121,5 @@ if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 fi
 [ "$rc" = 0 ] || die "qemu exited with status $rc: $(head -c 300 "$tmp/qemu.out"); console log $log"
 # A kdump run panics the first kernel on purpose: VM_EXPECT_PANIC=1.
-if [ "${VM_EXPECT_PANIC:-0}" != 1 ] && grep -q 'Kernel panic - not syncing' "$log"; then
-	die "guest panicked: $(grep -m1 'Kernel panic - not syncing' "$log" | sed 's/.*Kernel panic - not syncing: *//'); console log $log"
-fi
-if [ "${VM_EXPECT_PANIC:-0}" != 1 ] &&
-	grep -Eq 'Oops:|general protection fault|BUG: kernel NULL pointer dereference|BUG: unable to handle' "$log"; then
-	die "guest oopsed: $(grep -Em1 'Oops:|general protection fault|BUG: kernel NULL pointer|BUG: unable to handle' "$log" | sed 's/^\[[^]]*\] *//'); console log $log"
-fi
-grep -q '@@lockcheck: done' "$log" ||
-	die "guest stopped before the end of its steps; console log $log"
+why=$(console_end "$log" "${VM_EXPECT_PANIC:-0}")
+[ -z "$why" ] || die "$why; console log $log"

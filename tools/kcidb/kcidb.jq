@@ -81,7 +81,7 @@ def kcidb($rows; $columns; $bench; $bench_failures; $origin; $results; $urlbase;
 		   then {output_files: [{name: "bzImage", url: url($results; $urlbase; .kout + "/bzImage")}]}
 		   else {} end)],
 	 tests: (([$rows[] | . as $r | col_of($r) as $c
-		| select($c != null)
+		| if $c == null then error("no build for the cell \(.kver) \(.variant) \(.asked)") else . end
 		| "\($origin):\(.run_id // "norun"):\(.run):\(.kver)-\(.variant)-\(.iommu // "fake")-\(.flavour // "")-\(.boot):\(.scenario):\(.nth // 0):\(.rep // 0)" as $id
 		| "lockcheck.\(.judge).\(.scenario)" as $path
 		| {id: $id, origin: $origin, build_id: $c.build, path: $path, status: status,
@@ -105,6 +105,7 @@ def kcidb($rows; $columns; $bench; $bench_failures; $origin; $results; $urlbase;
 		# is tools/bench.sh's verdict (bench.failures), one test
 		+ ([$bench[] | . as $b
 		   | ($cols | map(select(.kver == $b.kver and .variant == $b.variant and .flavour == "perf")) | first) as $c
+		   | if $c == null then error("no build for the bench row \(.kver) \(.variant)") else . end
 		   | {id: "\($origin):bench:\(.kernel)-\(.variant):\(.mode):\(.state):\(.tool):\(.op):t\(.threads)",
 		      origin: $origin, build_id: $c.build,
 		      path: "lockcheck.bench.\(.mode).\(.state).\(.tool).\(.op).t\(.threads)",

@@ -107,9 +107,12 @@ jq -rs --slurpfile bench "$tmp/bench" '
 	(map(select(.kout)) | map({(.kver + ":" + .variant + ":" + (.flavour // "")): .kout}) | add // {}) as $k
 	| [(.[] | [.kver, .variant, (.flavour // ""), (.kout // $k[.kver + ":" + .variant + ":" + (.flavour // "")] // "")]),
 	   ($bench[0][] | [.kver, .variant, "perf", ""])]
-	| unique[] | @tsv' "$tmp/rows" >"$tmp/kernels"
+	# "-" for an empty field: read splits on runs of tabs
+	| unique[] | map(if . == "" then "-" else . end) | @tsv' "$tmp/rows" >"$tmp/kernels"
 : >"$tmp/columns"
 while IFS="$(printf '\t')" read -r kver variant flavour kout; do
+	[ "$flavour" != - ] || flavour=
+	[ "$kout" != - ] || kout=
 	# a column given as KVER:@DIR or ksrc: its column.env knows the path
 	col=$kver:$variant ksrc=
 	for env in "$results"/*/column.env; do

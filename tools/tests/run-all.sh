@@ -84,6 +84,46 @@ printf 'probe_first_map rounds=2\nmap_vs_map\nprobe_first_map rounds=3\n' >"$tmp
 must_fail "a scenario listed twice is refused (its boot's files are named after it)" "lists scenario probe_first_map twice" \
 	env RESULTS="$tmp/twice.r" SCENARIOS="$tmp/twice" sh "$tools/run.sh" run 6.12:vanilla
 [ ! -e "$tmp/jobs" ] && [ ! -e "$tmp/twice.r" ] && ok "refused runs write no results" || ko "refused runs write no results"
+must_fail "a bad LAVA_WRITE is named" "LAVA_WRITE=yes must be 0 or 1" \
+	env RESULTS="$tmp/lw" LAVA_WRITE=yes sh "$tools/run.sh" run 6.12:vanilla
+printf 'probe_first_map rounds=2\n' >"$tmp/one"
+must_fail "a LAVA job with QEMU options the device does not give is refused" \
+	"QEMU options '.*-smp 4 .*' are not the device's" \
+	env RESULTS="$tmp/lw4" LAVA_WRITE=1 VM_SMP=4 SCENARIOS="$tmp/one" sh "$tools/run.sh" lava 6.12:vanilla
+must_fail "a bad LAVA_URL_BASE is named" "LAVA_URL_BASE=ftp://x is not an http:// or https:// URL" \
+	env RESULTS="$tmp/lwu" LAVA_WRITE=1 LAVA_URL_BASE=ftp://x SCENARIOS="$tmp/one" sh "$tools/run.sh" lava 6.12:vanilla
+must_fail "lava judge without make lava's cells is named" "lava judge: $tmp/nolava/lava.cells does not exist" \
+	sh "$tools/lava/judge.sh" "$tmp/nolava"
+if LAVA_WRITE=1 RESULTS="$tmp/lj" SCENARIOS="$tmp/one" sh "$tools/run.sh" lava 6.12:vanilla >"$tmp/out" 2>&1 &&
+	[ -f "$tmp/lj/6.12.117-vanilla/probe_first_map/job.yaml" ] &&
+	grep -q 'append "console=ttyS0 panic=-1 loglevel=7 *elfcorehdr=0x80000000"' "$tmp/lj/6.12.117-vanilla/probe_first_map/job.yaml" &&
+	[ ! -e "$tmp/lj/6.12.117-vanilla/probe_first_map.log" ]; then
+	ok "LAVA_WRITE=1 writes the cell's job and boots nothing"
+else
+	ko "LAVA_WRITE=1 writes the cell's job and boots nothing" "$(tail -n 1 "$tmp/out")"
+fi
+must_fail "a LAVA cell with no LAVA log is named" "lava record: no LAVA log in $tmp/lj/6.12.117-vanilla/probe_first_map/lava" \
+	sh "$tools/lava/record.sh" "$tmp/lj/6.12.117-vanilla/probe_first_map"
+# LAVA never ran it: judged missing, a failure.
+if sh "$tools/lava/judge.sh" "$tmp/lj" >"$tmp/out" 2>&1; then
+	ko "a cell LAVA never ran fails the LAVA judge" "exited 0"
+elif grep -q "FAIL: .*no record" "$tmp/out"; then
+	ok "a cell LAVA never ran fails the LAVA judge"
+else
+	ko "a cell LAVA never ran fails the LAVA judge" "$(grep -m1 FAIL "$tmp/out")"
+fi
+# compare-runs: a run agrees with itself; one changed verdict is named.
+if [ -f "$tmp/lj/lava.json" ]; then
+	sh "$tools/compare-runs.sh" "$tmp/lj/lava.json" "$tmp/lj/lava.json" >/dev/null &&
+		ok "compare-runs: a run agrees with itself" || ko "compare-runs: a run agrees with itself"
+	jq '.[0].verdict = "race"' "$tmp/lj/lava.json" >"$tmp/changed.json"
+	must_fail "compare-runs names a cell whose verdict differs" "compare: 0 agree, 1 differ" \
+		sh -c 'sh "$1" "$2" "$3" >&2' sh "$tools/compare-runs.sh" "$tmp/lj/lava.json" "$tmp/changed.json"
+fi
+must_fail "compare-runs refuses a file that is no judged run" "compare-runs: $tmp/one is not a judged run" \
+	sh "$tools/compare-runs.sh" "$tmp/one" "$tmp/one"
+must_fail "a bad KCIDB_URL_BASE is named" "KCIDB_URL_BASE=ftp://x is not an http:// or https:// URL" \
+	env KCIDB_URL_BASE=ftp://x sh "$tools/kcidb/write.sh" "$tmp/lj"
 
 # Core findings of stress runs: counted per run from the judged rows, our
 # reports and failures left out, the matrix above the section kept, a
