@@ -119,8 +119,8 @@ check: tools
 	@sh tools/tests/judge.sh
 	@$(MAKE) -s -C tools/splatscan check
 	@sh tools/tests/run-all.sh
-	@$(MAKE) -s matrix
-	@$(MAKE) -s splats SPLATS="6.12:vanilla 6.12:seed-v3"
+	@$(MAKE) -s matrix JOBS=2
+	@$(MAKE) -s splats SPLATS="6.12:vanilla 6.12:seed-v3" JOBS=2
 	@$(MAKE) -s run COLUMNS=7.3:upstream SCENARIOS=tools/scenarios/upstream
 	@$(MAKE) -s stock
 	@$(MAKE) -s vtd VTD=6.12:seed-v3:vtd SCENARIOS=tools/scenarios/vtd-smoke
@@ -128,6 +128,7 @@ check: tools
 	@$(MAKE) -s kdump
 	@$(MAKE) -s sanitize SCENARIOS=tools/scenarios/sanitize-smoke
 	@$(MAKE) -s fuzz
+	@$(MAKE) -s lava-check LAVA_CHECK=6.12:seed-v3
 	@sh tools/tests/count-reports.sh results/*/*_*.log
 
 shell: tools

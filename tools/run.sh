@@ -118,12 +118,21 @@ for col in "$@"; do
 	sed "s|^|$dir$tab|" "$dir/lines" >>"$tasks"
 	echo "$dir" >>"$results/$name.dirs"
 done
+boot_cells() {
+	seq 1 "$(wc -l <"$tasks")" | xargs -P "$jobs" -n 1 sh "$here/boot-cell.sh" "$tasks"
+}
 boots=0
-seq 1 "$(wc -l <"$tasks")" | xargs -P "$jobs" -n 1 sh "$here/boot-cell.sh" "$tasks" || boots=$?
-# LAVA_WRITE=1: the cells are LAVA jobs now, for a lab (or tools/lava/run-local.sh)
-if [ "${LAVA_WRITE:-0}" = 1 ]; then
+if [ "${LAVA_WRITE:-0}" != 1 ]; then
+	boot_cells || boots=$?
+else
+	# LAVA_WRITE=1: the cells are LAVA jobs now, for a lab (or
+	# tools/lava/run-local.sh); writing one takes a second
+	boot_cells 2>"$results/$name.err" || boots=$?
+	cat "$results/$name.err" >&2
 	rm -f "$tasks" "$results/$name.dirs"
-	[ "$boots" = 0 ] || die "run.sh $name: a LAVA job could not be written (xargs exit $boots)"
+	[ "$boots" = 0 ] ||
+		die "run.sh $name: a LAVA job could not be written: $(sed -n 's/^error: //p' "$results/$name.err" | head -n 1)"
+	rm -f "$results/$name.err"
 	stage "lava: $(find "$results" -name job.yaml | wc -l) jobs under $results (*/*/job.yaml), cells in $cells" >&2
 	exit 0
 fi

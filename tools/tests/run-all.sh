@@ -86,7 +86,7 @@ must_fail "a scenario listed twice is refused (its boot's files are named after 
 [ ! -e "$tmp/jobs" ] && [ ! -e "$tmp/twice.r" ] && ok "refused runs write no results" || ko "refused runs write no results"
 must_fail "a bad LAVA_WRITE is named" "LAVA_WRITE=yes must be 0 or 1" \
 	env RESULTS="$tmp/lw" LAVA_WRITE=yes sh "$tools/run.sh" run 6.12:vanilla
-printf 'probe_first_map rounds=2\n' >"$tmp/one"
+printf 'probe_first_map rounds=20\n' >"$tmp/one"
 must_fail "a LAVA job with QEMU options the device does not give is refused" \
 	"QEMU options '.*-smp 4 .*' are not the device's" \
 	env RESULTS="$tmp/lw4" LAVA_WRITE=1 VM_SMP=4 SCENARIOS="$tmp/one" sh "$tools/run.sh" lava 6.12:vanilla
@@ -104,14 +104,31 @@ else
 fi
 must_fail "a LAVA cell with no LAVA log is named" "lava record: no LAVA log in $tmp/lj/6.12.117-vanilla/probe_first_map/lava" \
 	sh "$tools/lava/record.sh" "$tmp/lj/6.12.117-vanilla/probe_first_map"
-# LAVA never ran it: judged missing, a failure.
-if sh "$tools/lava/judge.sh" "$tmp/lj" >"$tmp/out" 2>&1; then
-	ko "a cell LAVA never ran fails the LAVA judge" "exited 0"
-elif grep -q "FAIL: .*no record" "$tmp/out"; then
-	ok "a cell LAVA never ran fails the LAVA judge"
-else
-	ko "a cell LAVA never ran fails the LAVA judge" "$(grep -m1 FAIL "$tmp/out")"
-fi
+# lava judge: a cell LAVA never ran is missing; a LAVA log (the judge
+# tests' clean console as lava-run logs it) is recorded and judged like
+# the project's own boot; a job LAVA calls incomplete fails, named.
+printf '6.12 vanilla probe_first_map clean - fixture: the judge tests'"'"' clean console\n' >"$tmp/lava.expected"
+lava_judged() { # NAME PATTERN: judge $tmp/lj, want a pass (PATTERN "") or a FAIL line matching
+	if EXPECTED="$tmp/lava.expected" sh "$tools/lava/judge.sh" "$tmp/lj" >"$tmp/out" 2>&1; then
+		[ -z "$2" ] && ok "$1" || ko "$1" "exited 0"
+	elif [ -n "$2" ] && grep -q "FAIL: .*$2" "$tmp/out"; then
+		ok "$1"
+	else
+		ko "$1" "$(grep -m1 'FAIL\|error' "$tmp/out")"
+	fi
+}
+lava_judged "a cell LAVA never ran fails the LAVA judge" "no record"
+lcell=$tmp/lj/6.12.117-vanilla/probe_first_map
+mkdir -p "$lcell/lava"
+sed 's/@SC@/probe_first_map/g' "$here/judge-fixtures/clean.log" |
+	jq -R -c '{dt: "2026-11-25T00:00:00", lvl: "target", msg: .}' >"$lcell/lava/output.log"
+printf 'case: job\ndefinition: lava\nresult: pass\n' >"$lcell/lava/result.yaml"
+lava_judged "a cell's LAVA log is recorded and judged as the project's own boot" ""
+printf 'case: job\ndefinition: lava\nerror_msg: Connection closed\nresult: fail\n' >"$lcell/lava/result.yaml"
+lava_judged "a LAVA job LAVA calls incomplete fails, named" "LAVA job incomplete: Connection closed"
+sed 's/^/- /' "$lcell/lava/output.log" >"$lcell/lava/output.yaml"
+rm -f "$lcell/lava/output.log" "$lcell/lava/result.yaml"
+lava_judged "a LAVA log as a lab serves it (lavacli jobs logs --raw) is read too" ""
 # compare-runs: a run agrees with itself; one changed verdict is named.
 if [ -f "$tmp/lj/lava.json" ]; then
 	sh "$tools/compare-runs.sh" "$tmp/lj/lava.json" "$tmp/lj/lava.json" >/dev/null &&
