@@ -120,7 +120,7 @@ check: tools
 	@$(MAKE) -s -C tools/splatscan check
 	@sh tools/tests/run-all.sh
 	@$(MAKE) -s matrix JOBS=2
-	@$(MAKE) -s splats SPLATS="6.12:vanilla 6.12:seed-v3" JOBS=2
+	@$(MAKE) -s splats SPLATS="6.12:vanilla 6.12:seed-v3"
 	@$(MAKE) -s run COLUMNS=7.3:upstream SCENARIOS=tools/scenarios/upstream
 	@$(MAKE) -s stock
 	@$(MAKE) -s vtd VTD=6.12:seed-v3:vtd SCENARIOS=tools/scenarios/vtd-smoke
