@@ -122,12 +122,11 @@ BENCH_BOOTS=$boots REPS=$reps "$here/bench-report.sh" "$out/bench.raw" "$out"
 plan=$(for col in "$@"; do echo "$(column_kver "$col"):$(column_name "$col")"; done)
 jq -r -L "$here" --arg plan "$plan" 'include "judge"; bench_failures($plan | split("\n"))[]
 	| "FAIL: bench: \(.)"' "$out/bench.json" >"$out/bench.failures"
+[ ! -s "$out/bench.failures" ] || cat "$out/bench.failures" >&2
 # results/kcidb.json with the figures and this verdict, failed or not
 "$here/kcidb/write.sh" "$out"
-if [ -s "$out/bench.failures" ]; then
-	cat "$out/bench.failures" >&2
+[ ! -s "$out/bench.failures" ] ||
 	die "bench: $(wc -l <"$out/bench.failures") failed; the numbers above do not hold"
-fi
 echo "bench: every row has its boots and repetitions, icount spread <= 0.5%, the off control agrees"
 # From the matrix's vanilla logs, if there: trigger to first detection.
 for log in "$out"/*-vanilla/*_*.log; do

@@ -31,13 +31,10 @@ fi
 vmerr=
 vmerr=$("$here/vm.sh" "$kout" "$initrd" "$steps" "$out.log" 2>&1 | tail -n 1 | tr -d '\r') || true
 [ -f "$out.log" ] || : >"$out.log"
-# QEMU's multi-threaded TCG can show a vCPU a breakpoint that text
-# patching already removed: "Oops: int3" before the guest's init ran,
-# nothing of ours having run (in a capture boot: in the first kernel).
-# That one signature boots once more, the first log kept and the record
+# TCG's "Oops: int3" before the guest's init ran (in a capture boot: in
+# the first kernel) boots once more, the first log kept and the record
 # saying so; any other early death is the cell's result.
-if [ -n "$vmerr" ] && ! grep -q '@@lockcheck: boot' "$out.log" &&
-	grep -q 'Oops: int3' "$out.log"; then
+if [ -n "$vmerr" ] && died_before_init "$out.log"; then
 	mv "$out.log" "$out.early.log"
 	# printf, not echo: dash's echo turns a "\r" in the JSON into a control character
 	BOOT_META=$(printf '%s\n' "${BOOT_META:-"{}"}" | jq -c --arg why "${vmerr#error: }" --arg log "$out.early.log" \

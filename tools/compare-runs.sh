@@ -16,6 +16,10 @@ for f in "$a" "$b"; do
 	jq -e 'type == "array" and all(.[]; has("verdict"))' "$f" >/dev/null 2>&1 ||
 		{ echo "error: compare-runs: $f is not a judged run" >&2; exit 2; }
 done
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
 jq -n -r --slurpfile a "$a" --slurpfile b "$b" --argjson counts "$counts" '
 	def key: "\(.kver) \(.variant) \(.iommu // "fake") \(.flavour // "") \(.boot) \(.asked) #\(.nth // 0).\(.rep // 0)";
 	# reports by title; how many of each is a count like the others
@@ -32,9 +36,6 @@ jq -n -r --slurpfile a "$a" --slurpfile b "$b" --argjson counts "$counts" '
 	     else "not ok - \($k): " + ([$x[$k] | keys[] as $f | select($x[$k][$f] != $y[$k][$f])
 			| "\($f) \($x[$k][$f] | tojson) / \($y[$k][$f] | tojson)"] | join(", ")) end),
 	  ([$keys[] | select($x[.] == $y[.])] | length) as $n
-	  | "compare: \($n) agree, \(($keys | length) - $n) differ"' >"${TMPDIR:-/tmp}/compare.$$"
-cat "${TMPDIR:-/tmp}/compare.$$"
-! grep -q '^not ok' "${TMPDIR:-/tmp}/compare.$$"
-rc=$?
-rm -f "${TMPDIR:-/tmp}/compare.$$"
-exit "$rc"
+	  | "compare: \($n) agree, \(($keys | length) - $n) differ"' >"$out"
+cat "$out"
+! grep -q '^not ok' "$out"

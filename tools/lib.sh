@@ -141,6 +141,14 @@ console_end() {
 	fi
 }
 
+# died_before_init LOG: did the guest of console LOG die before its init
+# ran with QEMU's "Oops: int3"? Multi-threaded TCG can show a vCPU a
+# breakpoint that text patching already removed; nothing of ours ran,
+# and such a boot is booted once more (tools/boot.sh, tools/lava/check.sh).
+died_before_init() {
+	! grep -q '@@lockcheck: boot' "$1" && grep -q 'Oops: int3' "$1"
+}
+
 # capture_part FULL: the capture kernel's part of a kdump boot's console
 # FULL (from the second "Linux version" on), without carriage returns.
 capture_part() {

@@ -75,6 +75,7 @@ col_boot() {
 LC_CELL_KNOBS=$knobs
 export LC_CELL_KNOBS
 mkdir -p "$results"
+results=$(cd "$results" && pwd)	# records name their logs by this path
 hold_lock 7 "$results/.lock" "the results directory"
 cells=$results/$name.cells
 : >"$cells"
@@ -91,7 +92,6 @@ rm -f "$results/.lines"
 # Build, then boot. Every column's kernel, modules and initramfs first
 # (tools/guest.sh; builds of one source tree wait for each other), then
 # the boots, which share nothing: up to JOBS at once (tools/boot-cell.sh).
-tab=$(printf '\t')
 tasks=$results/$name.tasks
 : >"$tasks"
 : >"$results/$name.dirs"
@@ -103,6 +103,9 @@ for col in "$@"; do
 	dir=$results/$(cat "$kout/kernelrelease")-$(column_name "$col")${flavour:+-$flavour}
 	[ "$LC_IOMMU" = fake ] || dir=$dir-$LC_IOMMU
 	[ "$policy" = expected ] || dir=$dir-$policy
+	# two columns that boot one kernel the same way would share files
+	! grep -Fqx "$dir" "$results/$name.dirs" ||
+		die "run.sh $name: column $col boots what an earlier column boots (both in $dir)"
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	meta=$(boot_meta "$(column_kver "$col")" "$(column_name "$col")" "$flavour" \
@@ -115,11 +118,11 @@ for col in "$@"; do
 		printf 'column=%s\nksrc=%s\n' "$(quoted "$col")" "$(quoted "${KSRC:-}")"
 	} >"$dir/column.env"
 	scenario_lines "$scenarios" >"$dir/lines"
-	sed "s|^|$dir$tab|" "$dir/lines" >>"$tasks"
+	awk -v d="$dir" '{ print d "\t" $0 }' "$dir/lines" >>"$tasks"
 	echo "$dir" >>"$results/$name.dirs"
 done
 boot_cells() {
-	seq 1 "$(wc -l <"$tasks")" | xargs -P "$jobs" -n 1 sh "$here/boot-cell.sh" "$tasks"
+	seq 1 "$(wc -l <"$tasks")" | xargs -r -P "$jobs" -n 1 sh "$here/boot-cell.sh" "$tasks"
 }
 boots=0
 if [ "${LAVA_WRITE:-0}" != 1 ]; then

@@ -32,12 +32,10 @@ esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# KCIDB's patchset hash: sha256 over the newline-terminated sha256 of each
-# patch, in order; "" for none.
-patchset_hash() {
-	[ $# -gt 0 ] || return 0
-	for p in "$@"; do sha256sum "$p" | cut -c-64; done | sha256sum | cut -c-64
-}
+# Files KCIDB links to (patches, configurations), under RESULTS so they
+# are published with it.
+files=$results/kcidb-files
+rm -rf "$files"
 
 # facts COLUMN KOUT FLAVOUR DIR: one JSON object, what the checkout and
 # build of a column are. DIR: a directory of its boot logs, or "".
@@ -60,20 +58,37 @@ facts() {
 		esac
 		;;
 	esac
+	# the patches, copied beside the results (published with them);
+	# KCIDB's patchset hash: sha256 over the newline-terminated sha256 of
+	# each patch, in order ("" for none)
 	: >"$tmp/patches"
+	_hash=
 	if [ -n "$_pdir" ]; then
-		for p in $(series_patches "$_pdir" "$_kver"); do
-			(cd "$_pdir" && echo "$(pwd)/$p") >>"$tmp/patches"
-		done
+		series_patches "$_pdir" "$_kver" >"$tmp/series" || die "kcidb: column $1: no patch set $_pdir"
+		: >"$tmp/sums"
+		while IFS= read -r p; do
+			[ -f "$_pdir/$p" ] || die "kcidb: column $1: $_pdir/$p does not exist"
+			sha256sum <"$_pdir/$p" | cut -c-64 >>"$tmp/sums"
+		done <"$tmp/series"
+		if [ -s "$tmp/sums" ]; then
+			_hash=$(sha256sum <"$tmp/sums" | cut -c-64)
+			mkdir -p "$files/patches/$_hash"
+			while IFS= read -r p; do
+				cp "$_pdir/$p" "$files/patches/$_hash/"
+				echo "$files/patches/$_hash/$(basename "$p")" >>"$tmp/patches"
+			done <"$tmp/series"
+		fi
 	fi
-	# shellcheck disable=SC2046 # one word per patch path
-	_hash=$(patchset_hash $(cat "$tmp/patches"))
 	# tools/kernel.sh keeps each build's own .config beside its bzImage
 	_config=
-	[ -z "$_kout" ] || [ ! -f "$_kout/.config" ] || _config=$_kout/.config
+	if [ -n "$_kout" ] && [ -f "$_kout/.config" ]; then
+		mkdir -p "$files/config"
+		_config=$files/config/$(basename "$_kout")${_flavour:+-$_flavour}.config
+		cp "$_kout/.config" "$_config"
+	fi
 	# the compiler as the kernel says it: "Linux version R (who) (COMPILER, LINKER) #..."
 	_cc=
-	[ -z "$_dir" ] || _cc=$(cat "$_dir"/*.log 2>/dev/null | tr -d '\r' |
+	[ ! -d "$_dir" ] || _cc=$(cat "$_dir"/*.log 2>/dev/null | tr -d '\r' |
 		sed -n 's/.*Linux version [^ ]* ([^)]*) (\(.*\)) #.*/\1/p' | head -n 1 | sed 's/, GNU ld.*//')
 	jq -cn --arg col "$1" --arg kver "$_kver" --arg kout "$_kout" --arg flavour "$_flavour" \
 		--arg dir "$_dir" --arg pkg "$_pkg" --arg ver "$_ver" --arg git "$_git" \
@@ -121,7 +136,8 @@ while IFS="$(printf '\t')" read -r kver variant flavour kout; do
 		case $c in *:@*/"$variant" | *:@*/"$variant":*) col=$(column_kernel "$c") ;; esac
 		case $variant in ksrc-*) [ "$c" != ksrc ] || { col=ksrc; ksrc=$(sed -n "s/^ksrc='\(.*\)'$/\1/p" "$env"); } ;; esac
 	done
-	KSRC=$ksrc facts "$col" "$kout" "$flavour" "$([ -z "$kout" ] || jq -r --arg k "$kout" 'select(.kout == $k) | .log // empty' "$tmp/rows" | head -n 1 | xargs -r dirname)" >>"$tmp/columns"
+	logdir=$([ -z "$kout" ] || jq -r --arg k "$kout" 'select(.kout == $k) | .log // empty | sub("/[^/]*$"; "")' "$tmp/rows" | head -n 1)
+	KSRC=$ksrc facts "$col" "$kout" "$flavour" "$logdir" >>"$tmp/columns"
 done <"$tmp/kernels"
 
 jq -n -L "$here" --slurpfile rows "$tmp/rows" --slurpfile columns "$tmp/columns" \

@@ -24,6 +24,7 @@ if ! command -v lava-run >/dev/null; then
 	stage "installing Debian's lava-dispatcher" >&2
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q >/dev/null
+	mkdir -p "$(cache_root)/log"
 	apt-get install -y -q --no-install-recommends lava-dispatcher >"$(cache_root)/log/lava-install.log" 2>&1 ||
 		die "lava-check: apt-get install lava-dispatcher failed; log $(cache_root)/log/lava-install.log"
 fi
@@ -38,8 +39,20 @@ RESULTS=$results/own "$tools/run.sh" own "$@" >"$results/own.out" 2>&1 || rc=$?
 LAVA_WRITE=1 RESULTS=$results/lava "$tools/run.sh" lava "$@" >&2
 for job in "$results"/lava/*/*/job.yaml; do
 	[ -f "$job" ] || die "lava-check: no LAVA job was written"
+	cell=$(dirname "$job")
 	stage "lava-run $(sed -n 's/^job_name: "\(.*\)"$/\1/p' "$job")" >&2
-	"$here/run-local.sh" "$(dirname "$job")"
+	"$here/run-local.sh" "$cell"
+	# as tools/boot.sh does: TCG's int3 artefact before init boots again
+	"$here/record.sh" "$cell" || true
+	for log in "$cell.full.log" "$cell.log"; do
+		[ -f "$log" ] || continue
+		if died_before_init "$log"; then
+			stage "lava-run again: the kernel died before init (Oops: int3)" >&2
+			mv "$cell/lava" "$cell/lava.early"
+			"$here/run-local.sh" "$cell"
+		fi
+		break
+	done
 done
 stage "lava-check: recording and judging what LAVA ran, log $results/lava.out" >&2
 "$here/judge.sh" "$results/lava" >"$results/lava.out" 2>&1 || rc=$?

@@ -31,13 +31,16 @@ http://?* | https://?*) base=${LAVA_URL_BASE%/} ;;
 esac
 rel=${cell#"$root"/}
 case $APPEND in *\"*) die "lava job $cell: the kernel command line has a double quote: $APPEND" ;; esac
+# YAML scalars as JSON strings (valid YAML); URL path segments encoded
+yq() { printf '%s' "$1" | jq -Rs .; }
+url() { printf '%s' "$base/$rel/$1" | jq -Rr 'split("/") | .[3:] as $p | (.[0:3] | join("/")) + "/" + ($p | map(@uri) | join("/"))'; }
 # QEMU's own silence limit: the whole boot, as tools/vm.sh allows it
 minutes=$(((TIMEOUT + 59) / 60 + 1))
 
 cat >"$cell/job.yaml" <<JOB
 # $NAME: one cell of iommu-lockcheck, written by tools/lava/job.sh
 device_type: qemu
-job_name: "lockcheck $NAME"
+job_name: $(yq "lockcheck $NAME")
 visibility: public
 priority: medium
 
@@ -49,8 +52,18 @@ timeouts:
   connection:
     minutes: $minutes
 
+# A lab's qemu device template builds the command line from these (its
+# defaults are KVM and 512 MiB); tools/lava/qemu-local.yaml gives the
+# same itself. tools/lava/record.sh checks LAVA's boot command for them.
 context:
   arch: x86_64
+  no_kvm: true
+  memory: 1024
+  extra_options:
+  - -accel tcg,thread=multi
+  - -cpu max
+  - -smp 2
+  - -no-reboot
 
 actions:
 - deploy:
@@ -59,11 +72,11 @@ actions:
       minutes: 2
     images:
       kernel:
-        url: $base/$rel/bzImage
-        image_arg: $QEMU_MACHINE -kernel {kernel} -append "$APPEND"
+        url: $(yq "$(url bzImage)")
+        image_arg: $(yq "$QEMU_MACHINE -kernel {kernel} -append \"$APPEND\"")
       ramdisk:
         # as built: the kernel unpacks the gzip itself
-        url: $base/$rel/initrd.cpio.gz
+        url: $(yq "$(url initrd.cpio.gz)")
         image_arg: -initrd {ramdisk}
 
 - boot:

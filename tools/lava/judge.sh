@@ -13,12 +13,17 @@ top=$(dirname "$tools")
 dir=${1:-${RESULTS:-$top/results}/lava}
 [ -f "$dir/lava.cells" ] || die "lava judge: $dir/lava.cells does not exist (make lava writes it)"
 dir=$(cd "$dir" && pwd)
+hold_lock 7 "$dir/.lock" "the LAVA results directory"
 n=0
 for job in "$dir"/*/*/job.yaml; do
 	cell=$(dirname "$job")
 	[ -f "$cell/lava/output.log" ] || [ -f "$cell/lava/output.yaml" ] || continue
-	"$here/record.sh" "$cell"
-	n=$((n + 1))
+	# a log that cannot be read leaves its cell without a record: missing
+	if "$here/record.sh" "$cell"; then
+		n=$((n + 1))
+	else
+		stage "lava judge: no record of $cell (above)" >&2
+	fi
 done
 stage "lava judge: $n cells with a LAVA log under $dir" >&2
 rc=0

@@ -21,7 +21,7 @@ for f in "$cell/lava/output.log" "$cell/lava/output.yaml"; do
 done
 [ -n "$log" ] || die "lava record: no LAVA log in $cell/lava (output.log or output.yaml)"
 [ -f "$(dirname "$cell")/column.env" ] || die "lava record: $(dirname "$cell")/column.env does not exist"
-CAPTURE=0 EXPECT_PANIC=0 META= KTAP_PARSER=
+CAPTURE=0 EXPECT_PANIC=0 META= KTAP_PARSER= QEMU_COMMON= QEMU_MACHINE=
 . "$cell/boot.env"
 # the kernel's own KTAP parser, as for the column's own boots
 KTAP_PARSER=$(sed -n "s/^KTAP_PARSER='\(.*\)'$/\1/p" "$(dirname "$cell")/column.env")
@@ -30,21 +30,38 @@ export KTAP_PARSER
 # One YAML flow mapping a line ("- " before it in output.yaml): the
 # console is the "target" lines and, after the monitor's end, "feedback";
 # LAVA's own input (its "poweroff") ends it.
-/usr/bin/python3 - "$log" >"$cell.console" <<'PY' || die "lava record: cannot read $log"
+# The job's own result line ({case: job, definition: lava}) goes to
+# CELL.lava-job: "pass", or "fail" and LAVA's reason.
+/usr/bin/python3 - "$log" "$cell.lava-job" >"$cell.console" <<'PY' || die "lava record: cannot read $log"
 import sys
 
 import yaml
 
+console = True
+job = None
+boot = ""
 with open(sys.argv[1], encoding="utf-8", errors="replace") as f:
     for raw in f:
         raw = raw[2:] if raw.startswith("- ") else raw
         if not raw.startswith("{"):
             continue
         rec = yaml.load(raw, Loader=yaml.CSafeLoader)
-        if rec.get("lvl") == "input":
-            break
-        if rec.get("lvl") in ("target", "feedback") and isinstance(rec.get("msg"), str):
-            sys.stdout.write(rec["msg"] + "\n")
+        lvl, msg = rec.get("lvl"), rec.get("msg")
+        if lvl == "input":
+            console = False
+        elif console and lvl in ("target", "feedback") and isinstance(msg, str):
+            sys.stdout.write(msg + "\n")
+        elif isinstance(msg, str) and msg.startswith("Boot command: "):
+            boot = msg[len("Boot command: "):]
+        elif lvl == "results" and isinstance(msg, dict) and msg.get("definition") == "lava" \
+                and msg.get("case") == "job":
+            job = msg
+with open(sys.argv[2], "w") as out:
+    if job is None:
+        out.write("none\n")
+    else:
+        out.write("%s %s\n" % (job.get("result"), job.get("error_msg", "")))
+    out.write(" %s \n" % boot.replace("-m 1024 ", "-m 1G "))
 PY
 rm -f "$cell.log" "$cell.full.log" "$cell.record.json"
 if [ "$CAPTURE" = 1 ]; then
@@ -55,10 +72,32 @@ else
 fi
 
 # How the boot ended: LAVA's verdict on the job, then the console's.
+# (lava-run's result.yaml, or the job's result line in a lab's log)
 vmerr=
-if [ -f "$cell/lava/result.yaml" ] && ! grep -q '^result: pass' "$cell/lava/result.yaml"; then
-	vmerr="LAVA job incomplete: $(sed -n 's/^error_msg: *//p' "$cell/lava/result.yaml" | head -n 1)"
+if [ -f "$cell/lava/result.yaml" ]; then
+	grep -q '^result: pass' "$cell/lava/result.yaml" ||
+		vmerr="LAVA job incomplete: $(sed -n 's/^error_msg: *//p' "$cell/lava/result.yaml" | head -n 1)"
+else
+	read -r jres jwhy <"$cell.lava-job" || jres=none
+	case $jres in
+	pass) ;;
+	none) vmerr="LAVA's log has no job result: the job did not finish" ;;
+	*) vmerr="LAVA job incomplete: ${jwhy:-$jres}" ;;
+	esac
 fi
+# The VM must be the cell's: every QEMU option tools/vm.sh gives it (a
+# lab's template may add its own, such as a NIC, but not change these)
+bootcmd=$(sed -n 2p "$cell.lava-job")
+rm -f "$cell.lava-job"
+printf '%s\n' "$QEMU_COMMON" | sed 's/ -/\n-/g' >"$cell.opts"
+[ -z "$QEMU_MACHINE" ] || printf '%s\n' "$QEMU_MACHINE" >>"$cell.opts"
+while [ -z "$vmerr" ] && IFS= read -r opt; do
+	case $bootcmd in
+	*" $opt "*) ;;
+	*) vmerr="LAVA's QEMU is not the cell's VM: no '$opt' in its boot command:${bootcmd:- none logged}" ;;
+	esac
+done <"$cell.opts"
+rm -f "$cell.opts"
 [ -n "$vmerr" ] || vmerr=$(console_end "$cell.log" "$EXPECT_PANIC")
 [ "$CAPTURE" != 1 ] || [ -n "$vmerr" ] || grep -q '@@lockcheck: boot' "$cell.log" ||
 	vmerr="the capture kernel never ran the steps"

@@ -65,7 +65,7 @@ void replay_line(struct replay *r, unsigned long lineno, const char *line)
 		r->marker = true;	/* the marker itself is no report line */
 		return;
 	}
-	if (r->marker && r->held_no &&
+	if (r->marker && r->held_no && r->held[0] &&
 	    !strncmp(line, r->held, strlen(r->held)))
 		r->held_no = 0;		/* the cut copy */
 	r->marker = false;

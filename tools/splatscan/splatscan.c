@@ -157,22 +157,18 @@ struct reader {
 
 static void end_line(struct reader *rd, struct replay *s)
 {
-	if (rd->len && rd->line[rd->len - 1] == '\r')
-		rd->len--;
 	rd->line[rd->len] = '\0';
 	replay_line(s, ++rd->lineno, rd->line);
 	rd->len = 0;
 }
 
+/* A serial console's carriage returns are no text: all of them go. */
 static void take(struct reader *rd, const char *p, size_t n)
 {
-	size_t room = LINE_MAX_KEPT - rd->len;
-
-	if (n > room)
-		n = room;
-	for (size_t i = 0; i < n; i++)
-		rd->line[rd->len + i] = p[i] ? p[i] : ' ';
-	rd->len += n;
+	for (size_t i = 0; i < n && rd->len < LINE_MAX_KEPT; i++) {
+		if (p[i] != '\r')
+			rd->line[rd->len++] = p[i] ? p[i] : ' ';
+	}
 }
 
 static int scan_fd(int fd, struct replay *s)

@@ -120,15 +120,27 @@ lava_judged() { # NAME PATTERN: judge $tmp/lj, want a pass (PATTERN "") or a FAI
 lava_judged "a cell LAVA never ran fails the LAVA judge" "no record"
 lcell=$tmp/lj/6.12.117-vanilla/probe_first_map
 mkdir -p "$lcell/lava"
-sed 's/@SC@/probe_first_map/g' "$here/judge-fixtures/clean.log" |
-	jq -R -c '{dt: "2026-11-25T00:00:00", lvl: "target", msg: .}' >"$lcell/lava/output.log"
+lava_log() { # QEMU-OPTIONS: the clean console as lava-run logs it, booted with them
+	echo "{\"dt\": \"2026-11-25T00:00:00\", \"lvl\": \"debug\", \"msg\": \"Boot command: /usr/bin/qemu-system-x86_64 $1 -display none -kernel k\"}"
+	sed 's/@SC@/probe_first_map/g' "$here/judge-fixtures/clean.log" |
+		jq -R -c '{dt: "2026-11-25T00:00:00", lvl: "target", msg: .}'
+}
+lava_log "-accel tcg,thread=multi -cpu max -smp 2 -m 1024 -no-reboot" >"$lcell/lava/output.log"
 printf 'case: job\ndefinition: lava\nresult: pass\n' >"$lcell/lava/result.yaml"
 lava_judged "a cell's LAVA log is recorded and judged as the project's own boot" ""
+lava_log "-cpu host -enable-kvm -smp 1 -m 512" >"$lcell/lava/output.log"
+lava_judged "a cell LAVA booted in another VM (a lab's KVM defaults) fails, named" "LAVA's QEMU is not the cell's VM: no '-accel tcg,thread=multi'"
+lava_log "-accel tcg,thread=multi -cpu max -smp 2 -m 1G -no-reboot" >"$lcell/lava/output.log"
 printf 'case: job\ndefinition: lava\nerror_msg: Connection closed\nresult: fail\n' >"$lcell/lava/result.yaml"
 lava_judged "a LAVA job LAVA calls incomplete fails, named" "LAVA job incomplete: Connection closed"
-sed 's/^/- /' "$lcell/lava/output.log" >"$lcell/lava/output.yaml"
+{
+	sed 's/^/- /' "$lcell/lava/output.log"
+	echo '- {"dt": "2026-11-25T00:00:01", "lvl": "results", "msg": {"case": "job", "definition": "lava", "result": "pass"}}'
+} >"$lcell/lava/output.yaml"
 rm -f "$lcell/lava/output.log" "$lcell/lava/result.yaml"
 lava_judged "a LAVA log as a lab serves it (lavacli jobs logs --raw) is read too" ""
+sed -i '$d' "$lcell/lava/output.yaml"
+lava_judged "a lab's LAVA log with no job result fails, named" "LAVA's log has no job result"
 # compare-runs: a run agrees with itself; one changed verdict is named.
 if [ -f "$tmp/lj/lava.json" ]; then
 	sh "$tools/compare-runs.sh" "$tmp/lj/lava.json" "$tmp/lj/lava.json" >/dev/null &&
@@ -136,6 +148,8 @@ if [ -f "$tmp/lj/lava.json" ]; then
 	jq '.[0].verdict = "race"' "$tmp/lj/lava.json" >"$tmp/changed.json"
 	must_fail "compare-runs names a cell whose verdict differs" "compare: 0 agree, 1 differ" \
 		sh -c 'sh "$1" "$2" "$3" >&2' sh "$tools/compare-runs.sh" "$tmp/lj/lava.json" "$tmp/changed.json"
+else
+	ko "compare-runs: the LAVA judge wrote no lava.json to compare"
 fi
 must_fail "compare-runs refuses a file that is no judged run" "compare-runs: $tmp/one is not a judged run" \
 	sh "$tools/compare-runs.sh" "$tmp/one" "$tmp/one"
