@@ -23,7 +23,11 @@ die() {
 # carriage returns, no printk time prefix (the guest writes through
 # /dev/kmsg; tools/record.jq drops the same prefix).
 guest_lines() {
-	tr -d '\r' <"$1" | sed 's/^\[ *[0-9]*\.[0-9]*\]\(\[ *[TC][0-9]*\]\)\{0,1\} \{0,1\}//'
+	# as tools/record.sh reads a log: nbcon replays undone (splatscan
+	# --log; the caller's $tools or $here is tools/)
+	_ss=${tools:-${here:-.}}/splatscan/splatscan
+	if [ -x "$_ss" ]; then "$_ss" --log "$1"; else tr -d '\r' <"$1"; fi |
+		sed 's/^\[ *[0-9]*\.[0-9]*\]\(\[ *[TC][0-9]*\]\)\{0,1\} \{0,1\}//'
 }
 
 # run_logged LOG CMD...: run CMD with its output in LOG; on failure show
