@@ -96,7 +96,7 @@ must_fail "lava judge without make lava's cells is named" "lava judge: $tmp/nola
 	sh "$tools/lava/judge.sh" "$tmp/nolava"
 if LAVA_WRITE=1 RESULTS="$tmp/lj" SCENARIOS="$tmp/one" sh "$tools/run.sh" lava 6.12:vanilla >"$tmp/out" 2>&1 &&
 	[ -f "$tmp/lj/6.12.117-vanilla/probe_first_map/job.yaml" ] &&
-	grep -q 'append "console=ttyS0 panic=-1 loglevel=7 *elfcorehdr=0x80000000"' "$tmp/lj/6.12.117-vanilla/probe_first_map/job.yaml" &&
+	grep -q 'append \\"console=ttyS0 panic=-1 loglevel=7 *elfcorehdr=0x80000000\\""$' "$tmp/lj/6.12.117-vanilla/probe_first_map/job.yaml" &&
 	[ ! -e "$tmp/lj/6.12.117-vanilla/probe_first_map.log" ]; then
 	ok "LAVA_WRITE=1 writes the cell's job and boots nothing"
 else
