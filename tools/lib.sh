@@ -121,6 +121,12 @@ boot_meta() {
 		  boot: $boot, judge: $judge, rep: $rep, kout: $kout}'
 }
 
+# env_value FILE NAME: NAME's value in FILE, a file of NAME='value' lines
+# written with quoted (tools/run.sh's column.env), read as the shell does.
+env_value() {
+	(. "$1" && eval "printf '%s' \"\${$2:-}\"")
+}
+
 # series_patches DIR [KVER]: the patch files of patch set DIR, in the
 # order they apply (DIR/series, or DIR/series-KVER where there is one).
 series_patches() {

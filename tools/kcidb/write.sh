@@ -132,9 +132,9 @@ while IFS="$(printf '\t')" read -r kver variant flavour kout; do
 	col=$kver:$variant ksrc=
 	for env in "$results"/*/column.env; do
 		[ -f "$env" ] || continue
-		c=$(sed -n "s/^column='\(.*\)'$/\1/p" "$env")
+		c=$(env_value "$env" column)
 		case $c in *:@*/"$variant" | *:@*/"$variant":*) col=$(column_kernel "$c") ;; esac
-		case $variant in ksrc-*) [ "$c" != ksrc ] || { col=ksrc; ksrc=$(sed -n "s/^ksrc='\(.*\)'$/\1/p" "$env"); } ;; esac
+		case $variant in ksrc-*) [ "$c" != ksrc ] || { col=ksrc; ksrc=$(env_value "$env" ksrc); } ;; esac
 	done
 	logdir=$([ -z "$kout" ] || jq -r --arg k "$kout" 'select(.kout == $k) | .log // empty | sub("/[^/]*$"; "")' "$tmp/rows" | head -n 1)
 	KSRC=$ksrc facts "$col" "$kout" "$flavour" "$logdir" >>"$tmp/columns"

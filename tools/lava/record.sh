@@ -24,7 +24,7 @@ done
 CAPTURE=0 EXPECT_PANIC=0 META= KTAP_PARSER= QEMU_COMMON= QEMU_MACHINE=
 . "$cell/boot.env"
 # the kernel's own KTAP parser, as for the column's own boots
-KTAP_PARSER=$(sed -n "s/^KTAP_PARSER='\(.*\)'$/\1/p" "$(dirname "$cell")/column.env")
+KTAP_PARSER=$(env_value "$(dirname "$cell")/column.env" KTAP_PARSER)
 export KTAP_PARSER
 
 # One YAML flow mapping a line ("- " before it in output.yaml): the
