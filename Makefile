@@ -1,5 +1,8 @@
 # iommu-lockcheck: build a lockdep kernel with the IOMMU patch under test,
 # boot it in QEMU, run fake_iommu + harness scenarios, print a verdict.
+# Every mode is a plan (tools/plan/modes.py) that one engine
+# (tools/engine/) builds, boots, records, judges, reports and exports, into
+# a directory of its own: results/<run-id>/<mode>/ (results/latest: the last).
 #
 #   make run      A/B verdict: vanilla vs seed-v3 on Linux 6.12 (default)
 #   make matrix   every variant of 6.12 and upstream 7.3, side by side
@@ -12,28 +15,35 @@
 #   make vtd      the real VT-d driver: QEMU's intel-iommu in a real kdump
 #                 capture kernel, rounds on QEMU's edu device, DMA as oracle
 #   make amd      the same on QEMU's AMD-Vi, with Debian's kernels
-#   make lava     each matrix cell as a LAVA job (results/lava/*/*/job.yaml)
+#   make lava     each matrix cell as a LAVA job (results/<id>/lava/*/*/job.yaml)
+#   make lava-judge RUN=<that run>   a lab ran the jobs: record and judge them
 #   make lava-check   one cell through Debian's lava-dispatcher here, compared
 #                 with the project's own run of it
-#   make check    the whole test suite (what CI runs; soak stays outside)
+#   make judge RUN=results/<id>[/<mode>]   a stored run judged again, no VM
+#   make presubmit   the host's own tests: no kernel build, no boot (< 2 min)
+#   make check    presubmit, then the gate (what CI runs; soak, races, bench,
+#                 amd and the kcsan flavour stay outside)
 #   make shell    boot the VM with the modules and a shell on this terminal
 #   make modules KDIR=/lib/modules/$(uname -r)/build   for your own test VM
 #
 # Variables: KVER (6.12|7.3), VARIANT (a patches/ directory), PATCHES (your
 # own series directory), KSRC (your kernel tree), FLAVOUR, CACHE,
 # SCENARIOS, KDUMP (1|0), VM_TIMEOUT (seconds), JOBS (boots at once; each
-# guest has 2 vCPUs). A column is KVER:VARIANT, KVER:@DIR or ksrc, with
-# :vtd at the end to run on VT-d (make vtd). Every judged run also writes
-# results/kcidb.json (KCIDB v5.3; KCIDB_ORIGIN, KCIDB_URL_BASE).
+# guest has 2 vCPUs), RUN_NAME (a run's directory name). A column is
+# KVER:VARIANT, KVER:@DIR, KVER:stock or ksrc, with :vtd (or :amd) at the
+# end to run on QEMU's VT-d (AMD-Vi). Every judged run also writes its own
+# kcidb.json (KCIDB v5.3; KCIDB_ORIGIN, KCIDB_URL_BASE).
 
 KVER ?= 6.12
 KDUMP ?= 1
 VM_TIMEOUT ?= 300
+PY := /usr/bin/python3
+LC := $(PY) tools/lockcheck.py
 export KVER KSRC VARIANT PATCHES FLAVOUR CACHE KDUMP VM_TIMEOUT SCENARIOS RESULTS JOBS \
-	SANITIZE_FLAVOURS
-# One id for everything this make runs: the judge refuses records of others.
+	SANITIZE_FLAVOURS RUN_NAME
+# One id for everything this make runs: results/<id>/ holds its runs.
 ifndef LC_RUN_ID
-LC_RUN_ID := $(shell date +%s)-$(shell echo $$$$)
+LC_RUN_ID := $(shell date -u +%Y%m%dT%H%M%SZ)-$(shell echo $$$$)
 endif
 export LC_RUN_ID
 
@@ -64,75 +74,86 @@ SPLATS ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:va
 LAVA_COLUMNS ?= $(MATRIX)
 LAVA_CHECK ?= 6.12:seed-v3 6.12:seed-v3:vtd
 
-.PHONY: all deps tools run matrix splats stock vtd amd bench sanitize fuzz soak kdump races lava lava-check lava-judge \
-	check shell modules \
-	clean distclean
+.PHONY: all deps tools run matrix splats stock vtd amd bench sanitize fuzz soak kdump races \
+	lava lava-check lava-judge judge presubmit selftest check shell modules clean distclean
 
 all: tools
 
 deps:
-	@sh tools/deps.sh
+	@sh tools/build/deps.sh
 
 tools: deps
 	@$(MAKE) -s -C tools/splatscan
 
 run: tools
-	@sh tools/run.sh run $(COLUMNS)
+	@$(LC) run run $(COLUMNS)
 
 matrix: tools
-	@sh tools/run.sh matrix $(MATRIX)
+	@$(LC) run matrix $(MATRIX)
 
-# Splat evidence from runs of its own: printing inside attach_dev skews counts.
 splats: tools
-	@KNOBS="core_assert=1 warn=1" POLICY=splats EXPECTED=tools/expected-splats \
-		SCENARIOS=$${SCENARIOS:-tools/scenarios/splats} sh tools/run.sh splats $(SPLATS)
+	@$(LC) run splats $(SPLATS)
 
-# Distribution kernels as a test VM runs them (tools/stock.sh).
 stock: tools
-	@sh tools/run.sh stock $(STOCK)
+	@$(LC) run stock $(STOCK)
 
-# QEMU's VT-d and edu: what the real driver does (tools/scenarios/vtd).
 vtd: tools
-	@SCENARIOS=$${SCENARIOS:-tools/scenarios/vtd} sh tools/run.sh vtd $(VTD)
+	@$(LC) run vtd $(VTD)
 
 amd: tools
-	@SCENARIOS=$${SCENARIOS:-tools/scenarios/amd} sh tools/run.sh amd $(AMD)
-
-# LAVA: every cell a job for a lab (LAVA_URL_BASE: where results/lava is served).
-lava: tools
-	@LAVA_WRITE=1 RESULTS=$(abspath $(or $(RESULTS),results))/lava sh tools/run.sh lava $(LAVA_COLUMNS)
-
-lava-check: tools
-	@sh tools/lava/check.sh $(LAVA_CHECK)
-
-# A lab ran the jobs and their logs are in results/lava/*/*/lava/: judge them.
-lava-judge: tools
-	@sh tools/lava/judge.sh
+	@$(LC) run amd $(AMD)
 
 bench: tools
-	@sh tools/bench.sh $(BENCH)
+	@$(LC) run bench $(BENCH)
 
 sanitize fuzz soak kdump races: tools
-	@sh tools/stress.sh $@
+	@$(LC) run $@
 
-check: tools
+lava: tools
+	@$(LC) run lava $(LAVA_COLUMNS)
+
+lava-check: tools
+	@$(LC) run lava-check $(LAVA_CHECK)
+
+lava-judge: tools
+	@test -n "$(RUN)" || { echo "error: give RUN=results/<id>/lava (the run of make lava)" >&2; exit 1; }
+	@$(LC) lava-judge $(RUN)
+
+judge: tools
+	@test -n "$(RUN)" || { echo "error: give RUN=results/<id> or results/<id>/<mode>" >&2; exit 1; }
+	@$(LC) judge $(RUN)
+
+# No kernel build, no boot: the host's tests, the judge's, splatscan's.
+presubmit: tools
+	@$(PY) -m pytest -q -p no:cacheprovider tools/tests
 	@sh tools/tests/judge.sh
 	@$(MAKE) -s -C tools/splatscan check
-	@sh tools/tests/run-all.sh
+
+# The pipeline's tests that need a kernel: the config check, checkpatch on
+# both kernels, a guest that hangs and one that panics, the modules' own
+# tests in the guest.
+selftest: tools
+	@$(PY) tools/tests/vm_selftest.py
+
+# The gate. Each step is a run of its own under this make's results/<id>/;
+# kernels: 6.12 and 7.3 (every variant an incremental rebuild of one
+# tree) and 6.12's sanitize flavour; kcsan is make races' and sanitize's.
+check: presubmit
+	@$(MAKE) -s selftest
 	@$(MAKE) -s matrix JOBS=2
 	@$(MAKE) -s splats SPLATS="6.12:vanilla 6.12:seed-v3"
-	@$(MAKE) -s run COLUMNS=7.3:upstream SCENARIOS=tools/scenarios/upstream
-	@$(MAKE) -s stock
-	@$(MAKE) -s vtd VTD=6.12:seed-v3:vtd SCENARIOS=tools/scenarios/vtd-smoke
-	@$(MAKE) -s vtd VTD=6.12:vtd-oracle-control:vtd SCENARIOS=tools/scenarios/vtd-oracle
-	@$(MAKE) -s kdump
-	@$(MAKE) -s sanitize SCENARIOS=tools/scenarios/sanitize-smoke
+	@$(MAKE) -s run COLUMNS=7.3:upstream SCENARIOS=tools/plan/scenarios/upstream RUN_NAME=upstream JOBS=2
+	@$(MAKE) -s stock JOBS=2
+	@$(MAKE) -s vtd VTD=6.12:seed-v3:vtd SCENARIOS=tools/plan/scenarios/vtd-smoke RUN_NAME=vtd-smoke
+	@$(MAKE) -s vtd VTD=6.12:vtd-oracle-control:vtd SCENARIOS=tools/plan/scenarios/vtd-oracle RUN_NAME=vtd-oracle
+	@$(MAKE) -s kdump JOBS=2
+	@$(MAKE) -s sanitize SCENARIOS=tools/plan/scenarios/sanitize-smoke SANITIZE_FLAVOURS=sanitize JOBS=2
 	@$(MAKE) -s fuzz
 	@$(MAKE) -s lava-check LAVA_CHECK=6.12:seed-v3
-	@sh tools/tests/count-reports.sh results/*/*_*.log
+	@$(LC) count-reports $(or $(RESULTS),results)/$(LC_RUN_ID)
 
 shell: tools
-	@genv=$$(sh tools/guest.sh $(firstword $(COLUMNS))) && eval "$$genv" && sh tools/vm.sh $$kout $$initrd - -
+	@$(LC) shell $(firstword $(COLUMNS))
 
 # For a test VM of your own: build against its kernel's build tree.
 modules:
@@ -145,4 +166,4 @@ clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 
 distclean: clean
-	@. tools/lib.sh && c=$$(cache_root) && echo "removing $$c" && rm -rf "$$c"
+	@. tools/build/lib.sh && c=$$(cache_root) && echo "removing $$c" && rm -rf "$$c"

@@ -1,20 +1,39 @@
 #!/bin/sh
 # The judge's own tests, no VM, seconds: for every way a run could say
 # "passed" without having done what it claims, a console log (the guest's
-# markers around kernel text) is recorded with tools/record.sh and judged
-# with tools/judge.sh, and the judge must fail naming the hole. A clean
-# log must pass, so the tests can tell. Ends with "N passed, N failed".
+# markers around kernel text) is recorded with tools/record/records.py and
+# judged with tools/judge/verdicts.py, and the judge must fail naming the
+# hole. A clean log must pass, so the tests can tell. Ends with "N passed,
+# N failed".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 tools=$(dirname "$here")
 fixtures=$here/judge-fixtures
-. "$tools/lib.sh"
+py=/usr/bin/python3
+stage() { printf '[test] %s\n' "$*"; }
+# cell CELLS KVER VARIANT FLAVOUR BOOT JUDGE ASKED: one promised cell (as
+# tools/engine/model.py writes them); LC_CELL_KNOBS, LC_IOMMU as the run's.
+cell() {
+	jq -cn --arg kver "$2" --arg variant "$3" --arg flavour "$4" --arg boot "$5" \
+		--arg judge "$6" --arg asked "$7" --arg knobs "${LC_CELL_KNOBS:-}" --arg iommu "${LC_IOMMU:-fake}" \
+		'{kver: $kver, variant: $variant, iommu: $iommu, flavour: $flavour, boot: $boot,
+		  judge: $judge, asked: $asked, nth: 0, rep: 0}
+		 + if $knobs == "" then {} else {knobs: ([$knobs | splits(" +") | select(. != "")
+			| split("=") | {(.[0]): (.[1] | tonumber)}] | add)} end' >>"$1"
+}
+# judge_dir NAME CELLS DIR: the judge on every record under DIR, rows in
+# DIR/NAME.json (and DIR/judged.json, as a run keeps them)
+judge_dir() {
+	"$py" "$tools/judge/verdicts.py" "$1" "$2" "$3" "$3" && _jrc=0 || _jrc=$?
+	[ ! -f "$3/$1.json" ] || cp "$3/$1.json" "$3/judged.json"
+	return $_jrc
+}
 passed=0
 failed=0
 tmp=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 export LC_RUN_ID=judge-test
-export EXPECTED=$tmp/expected FINDINGS=$tools/expected-findings
+export EXPECTED=$tmp/expected FINDINGS=$tools/judge/expected-findings
 cat >"$EXPECTED" <<'LINES'
 6.12 vanilla probe_first_map clean - fixture
 6.12 vanilla map_vs_map clean - fixture
@@ -56,11 +75,11 @@ judged() {
 	printf '. /lib/lockcheck/lib.sh\nup && scenario "%s"\ndown\n' "${_line:-${_sc:-probe_first_map rounds=20}}" >"$_r/x.steps"
 	env KTAP_PARSER="$tmp/kunit-ok.py" "$@" \
 		BOOT_META="$(jq -cn --arg j "$_judge" --arg v "${VARIANT:-vanilla}" --arg f "${FLAVOUR:-}" --arg i "${LC_IOMMU:-fake}" '{kernel: "6.12.117", kver: "6.12", variant: $v, iommu: $i, flavour: $f, boot: "elfcorehdr", judge: $j}')" \
-		sh "$tools/record.sh" "$_r/cell/x.log" "$_r/x.steps" "${VMERR:-}" >"$_r/cell/x.record.json" 2>"$tmp/rec.err" ||
+		"$py" "$tools/record/records.py" "$_r/cell/x.log" "$_r/x.steps" "${VMERR:-}" >"$_r/cell/x.record.json" 2>"$tmp/rec.err" ||
 		{ echo "record.sh failed: $(cat "$tmp/rec.err")" >"$tmp/out"; return 1; }
 	: >"$_r/t.cells"
 	cell "$_r/t.cells" 6.12 "${VARIANT:-vanilla}" "${FLAVOUR:-}" elfcorehdr "$_judge" "${_line:-probe_first_map rounds=20}"
-	RESULTS=$_r sh "$tools/judge.sh" t "$_r/t.cells" >"$tmp/out" 2>&1
+	judge_dir t "$_r/t.cells" "$_r" >"$tmp/out" 2>&1
 }
 
 # passes NAME ... / fails NAME PATTERN ...: judged, then the verdict.
@@ -145,7 +164,7 @@ fi
 log probe_first_map
 judged twice expected
 cp "$tmp/twice/cell/x.record.json" "$tmp/twice/cell/y.record.json"
-if ! RESULTS=$tmp/twice sh "$tools/judge.sh" t "$tmp/twice/t.cells" >"$tmp/out" 2>&1 &&
+if ! judge_dir t "$tmp/twice/t.cells" "$tmp/twice" >"$tmp/out" 2>&1 &&
 	grep -q '^FAIL: .*2 records of this run for one cell' "$tmp/out"; then
 	ok "two records of this run for one cell fail"
 else
@@ -155,7 +174,7 @@ fi
 log probe_first_map
 judged partial expected
 cell "$tmp/partial/t.cells" 6.12 vanilla "" elfcorehdr expected "map_vs_map rounds=20"
-if ! RESULTS=$tmp/partial sh "$tools/judge.sh" t "$tmp/partial/t.cells" >"$tmp/out" 2>&1 &&
+if ! judge_dir t "$tmp/partial/t.cells" "$tmp/partial" >"$tmp/out" 2>&1 &&
 	grep -q '^FAIL: .*map_vs_map rounds=20: no record' "$tmp/out" && grep -q 't: 1 passed, 1 failed' "$tmp/out"; then
 	ok "a column that ran 1 of 2 promised scenarios fails on the missing one"
 else
@@ -163,7 +182,7 @@ else
 fi
 # A record from an earlier run is never this run's.
 judged stale expected
-if ! LC_RUN_ID=a-later-run RESULTS=$tmp/stale sh "$tools/judge.sh" t "$tmp/stale/t.cells" >"$tmp/out" 2>&1 &&
+if ! LC_RUN_ID=a-later-run judge_dir t "$tmp/stale/t.cells" "$tmp/stale" >"$tmp/out" 2>&1 &&
 	grep -q '^FAIL: .*only a record left from an earlier run (judge-test)' "$tmp/out"; then
 	ok "a results directory left from an earlier run fails"
 else
@@ -260,7 +279,7 @@ fails "a vtd cell with no vtd line fails, never takes the fake_iommu one" "no ex
 unset LC_IOMMU
 # make bench's numbers: bench_rows aggregates, bench_failures decides.
 bench() { # RAW-LINES...: the failures, one a line
-	printf '%s\n' "$@" | jq -R -s -L "$tools" --argjson boots 2 --argjson reps 1 \
+	printf '%s\n' "$@" | jq -R -s -L "$tools/judge" --argjson boots 2 --argjson reps 1 \
 		'include "judge"; bench_rows($boots; $reps) | bench_failures([])[]' -r
 }
 b="6.12.117 6.12"
@@ -277,24 +296,39 @@ out=$(bench "$b vanilla off 1 harness map icount 0 1 1251" "$b vanilla off 1 har
 	"$b seed-v3 off 1 harness map icount 0 1 1260" "$b seed-v3 off 1 harness map icount 1 1 1260")
 case $out in *"off map: the control differs across variants"*) ok "bench: an off control that differs across variants fails" ;;
 *) ko "bench: an off control that differs across variants fails" "$out" ;; esac
-out=$(printf '%s\n' "$b vanilla off 1 harness pair icount 0 1 2411" | jq -R -s -r -L "$tools" --argjson boots 1 \
+out=$(printf '%s\n' "$b vanilla off 1 harness pair icount 0 1 2411" | jq -R -s -r -L "$tools/judge" --argjson boots 1 \
 	--argjson reps 1 'include "judge"; bench_rows($boots; $reps) | bench_failures(["6.12:vanilla"])[]')
 case $out in *"6.12 vanilla first map: no numbers"*"contention dma_map_benchmark threads=4: no numbers"*)
 	ok "bench: a state or run of the plan with no numbers fails" ;;
 *) ko "bench: a state or run of the plan with no numbers fails" "$out" ;; esac
-# count-reports.sh with no log is no pass.
-if sh "$here/count-reports.sh" "$tmp/no-such-dir"/*.log >"$tmp/out" 2>&1; then
+# count-reports with no log is no pass.
+if "$py" "$here/count_reports.py" "$tmp/no-such-dir" >"$tmp/out" 2>&1; then
 	ko "count-reports fails when no log matches" "exited 0: $(tail -n 1 "$tmp/out")"
 else
 	ok "count-reports fails when no log matches"
 fi
 
 stage "kcidb"
-# kcidb/write.sh on judged directories from above: a cell's test status
-# is its judged outcome.
+# tools/export/kcidb/kcidb.py on judged directories from above: a cell's
+# test status is its judged outcome. Each directory gets the build a run
+# would have recorded (builds.json).
+kout=$tmp/out-6.12-vanilla
+mkdir -p "$kout"
+echo 'CONFIG_LOCKDEP=y' >"$kout/.config"
+builds() { # DIR: the one build the fixture cells booted
+	jq -n --arg kout "$kout" '[{column: "6.12:vanilla", kernel: "6.12:vanilla", kver: "6.12",
+		variant: "vanilla", flavour: "", image: "initramfs", release: "6.12.117", kout: $kout,
+		bzimage: "", bzimage_sha256: "00", config: ($kout + "/.config"), modules: "",
+		modules_sha256: "01", initrd: "", initrd_sha256: "02", ktap_parser: "", patches: [],
+		package: "linux-source-6.12", version: "6.12.117-1~deb12u1", git: ""}]' >"$1/builds.json"
+}
+kcidb_write() { # DIR
+	builds "$1"
+	"$py" "$tools/export/kcidb/kcidb.py" write "$1"
+}
 kcidb_status() { # NAME WANT: the status of the cell's test in NAME's kcidb.json
-	if ! sh "$tools/kcidb/write.sh" "$tmp/$1" >"$tmp/kcidb.out" 2>&1; then
-		ko "kcidb: $1 gives $2" "write.sh failed: $(tail -n 1 "$tmp/kcidb.out")"
+	if ! kcidb_write "$tmp/$1" >"$tmp/kcidb.out" 2>&1; then
+		ko "kcidb: $1 gives $2" "kcidb.py failed: $(tail -n 1 "$tmp/kcidb.out")"
 	elif [ "$(jq -r '[.tests[] | select(.number | not)] | map(.status) | join(" ")' "$tmp/$1/kcidb.json")" = "$2" ]; then
 		ok "kcidb: $1 gives $2"
 	else
@@ -307,7 +341,7 @@ kcidb_status "lockdep's non-static key message is a report: a clean cell fails" 
 kcidb_status "a hung guest fails, named as such" ERROR
 cp -r "$tmp/a clean boot of a clean cell passes" "$tmp/a cell with no record"
 rm -f "$tmp/a cell with no record"/cell/*.record.json "$tmp/a cell with no record"/kcidb.json
-RESULTS="$tmp/a cell with no record" sh "$tools/judge.sh" t "$tmp/a cell with no record/t.cells" >/dev/null 2>&1 || true
+judge_dir t "$tmp/a cell with no record/t.cells" "$tmp/a cell with no record" >/dev/null 2>&1 || true
 kcidb_status "a cell with no record" MISS
 # The counters as numbers with units, only where there is a record.
 if jq -e '[.tests[] | select(.number)] | length > 0 and all(.number.unit != "" and .status == "DONE")' \
@@ -333,7 +367,7 @@ for edit in '.version.major = 4|version/major' \
 	'.tests += [.tests[0]]|duplicate test id' \
 	'.tests[0].id = "other:1"|not in origin'; do
 	jq "${edit%|*}" "$good" >"$tmp/bad.json"
-	if sh "$tools/kcidb/check.sh" "$tmp/bad.json" >"$tmp/out" 2>&1; then
+	if "$py" "$tools/export/kcidb/kcidb.py" check "$tmp/bad.json" >"$tmp/out" 2>&1; then
 		ko "kcidb check refuses ${edit%|*}" "passed"
 	elif grep -q "${edit#*|}" "$tmp/out"; then
 		ok "kcidb check refuses ${edit%|*}"
@@ -341,12 +375,12 @@ for edit in '.version.major = 4|version/major' \
 		ko "kcidb check refuses ${edit%|*}" "$(head -n 1 "$tmp/out")"
 	fi
 done
-sh "$tools/kcidb/check.sh" "$good" >"$tmp/out" 2>&1 && ok "kcidb check passes the document write.sh made" ||
-	ko "kcidb check passes the document write.sh made" "$(head -n 1 "$tmp/out")"
-KCIDB_ORIGIN=Bad sh "$tools/kcidb/write.sh" "$tmp/a clean boot of a clean cell passes" >"$tmp/out" 2>&1 &&
+"$py" "$tools/export/kcidb/kcidb.py" check "$good" >"$tmp/out" 2>&1 && ok "kcidb check passes the document the export made" ||
+	ko "kcidb check passes the document the export made" "$(head -n 1 "$tmp/out")"
+KCIDB_ORIGIN=Bad kcidb_write "$tmp/a clean boot of a clean cell passes" >"$tmp/out" 2>&1 &&
 	ko "a bad KCIDB_ORIGIN is named" "exited 0" ||
 	{ grep -q "KCIDB_ORIGIN=Bad is not" "$tmp/out" && ok "a bad KCIDB_ORIGIN is named" || ko "a bad KCIDB_ORIGIN is named" "$(tail -n 1 "$tmp/out")"; }
-KCIDB_URL_BASE=https://lab.example/r42 sh "$tools/kcidb/write.sh" "$tmp/a clean boot of a clean cell passes" >/dev/null 2>&1 &&
+KCIDB_URL_BASE=https://lab.example/r42 kcidb_write "$tmp/a clean boot of a clean cell passes" >/dev/null 2>&1 &&
 	jq -e '[.tests[] | select(.log_url) | .log_url | startswith("https://lab.example/r42/")] | length > 0 and all' "$good" >/dev/null &&
 	ok "KCIDB_URL_BASE: files under the results get URLs below it" ||
 	ko "KCIDB_URL_BASE: files under the results get URLs below it"

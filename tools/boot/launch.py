@@ -1,0 +1,234 @@
+"""The one boot primitive: a kernel, an initramfs and a step script run in
+QEMU, the serial console kept, and how it ended written as a typed outcome.
+A real kdump boot (capture) crashes a first kernel into the same kernel
+and keeps the capture kernel's part of the console. Never fails because
+the guest did: the outcome says what happened, the judge decides."""
+
+import gzip
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from engine.model import VM, Outcome
+from engine.util import BUILD, Refused
+
+MACHINES = {"vtd": "intel-iommu", "amd": "amd-iommu"}
+CONSOLE = "console=ttyS0 panic=-1 loglevel=7"
+# is_kdump_kernel() only asks whether an address was given; this one is
+# outside the guest's RAM so vmcore_init() reads nothing that matters.
+ELFCOREHDR = "elfcorehdr=0x80000000"
+
+
+def validate(vm: VM) -> None:
+    """Every VM setting a person can give, named when it is wrong."""
+    if vm.timeout <= 0:
+        raise Refused("VM_TIMEOUT=%s is not a number of seconds" % vm.timeout)
+    if not 1 <= vm.smp <= 8:
+        raise Refused("VM_SMP=%s must be 1 to 8 vCPUs" % vm.smp)
+    if vm.icount and vm.kvm:
+        raise Refused("VM_KVM=1 and VM_ICOUNT=1 exclude each other")
+    if vm.iommu not in ("fake",) + tuple(MACHINES):
+        raise Refused("VM_IOMMU=%s must be fake, vtd or amd" % vm.iommu)
+    if vm.iommu != "fake" and not 1 <= vm.edu <= 4:
+        raise Refused("VM_EDU=%s must be 1 to 4 edu devices" % vm.edu)
+
+
+def accelerator(vm: VM) -> str:
+    """What the record and KCIDB say ran the guest."""
+    return "kvm" if vm.kvm else ("tcg-icount" if vm.icount else "tcg")
+
+
+def qemu_options(vm: VM) -> tuple:
+    """(accelerator and size options, machine options, kernel command line)."""
+    if vm.kvm:
+        accel = ["-accel", "kvm", "-cpu", "host"]
+    elif vm.icount:
+        # a guest nanosecond is one guest instruction; idle time jumps to the
+        # next timer instead of following the host's clock; one vCPU thread
+        accel = ["-accel", "tcg,thread=single", "-icount", "shift=0,sleep=off", "-cpu", "max"]
+    else:
+        accel = ["-accel", "tcg,thread=multi", "-cpu", "max"]
+    common = accel + ["-smp", str(vm.smp), "-m", "1G", "-no-reboot"]
+    machine = []
+    if vm.iommu in MACHINES:
+        # the IOMMU listed before the PCI devices it translates
+        machine = ["-machine", "q35", "-device", MACHINES[vm.iommu], "-nic", "none"]
+        machine += ["-device", "edu"] * vm.edu
+    append = "%s %s" % (CONSOLE, vm.append)
+    if vm.iommu == "vtd":
+        append += " intel_iommu=on"
+    if vm.kdump:
+        append += " " + ELFCOREHDR
+    return common, machine, append
+
+
+def steps_archive(steps: str) -> bytes:
+    """The steps as /steps in a second initramfs archive (the kernel unpacks
+    both): newc cpio written here, gzip'ed."""
+    data = steps.encode()
+    out = io.BytesIO()
+
+    def entry(name: str, mode: int, body: bytes, ino: int) -> None:
+        fields = [ino, mode, 0, 0, 1, 0, len(body), 0, 0, 0, 0, len(name) + 1, 0]
+        out.write(b"070701" + b"".join(b"%08X" % f for f in fields))
+        out.write(name.encode() + b"\0")
+        out.write(b"\0" * ((4 - out.tell() % 4) % 4))
+        out.write(body)
+        out.write(b"\0" * ((4 - out.tell() % 4) % 4))
+
+    entry("steps", 0o100644, data, 1)
+    entry("TRAILER!!!", 0, b"", 0)
+    return gzip.compress(out.getvalue(), compresslevel=1)
+
+
+def console_end(log: Path, expect_panic: bool) -> tuple:
+    """How a guest whose QEMU ended well ended badly after all:
+    (status, message), or ("ok", "") when it ran its steps to the end."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    lines = text.replace("\r", "").splitlines()
+    if not expect_panic:
+        for ln in lines:
+            if "Kernel panic - not syncing" in ln:
+                why = ln.split("Kernel panic - not syncing", 1)[1].lstrip(":").lstrip()
+                return "panic", "guest panicked: " + why
+        for ln in lines:
+            if any(m in ln for m in ("Oops:", "general protection fault",
+                                     "BUG: kernel NULL pointer dereference",
+                                     "BUG: unable to handle")):
+                body = ln.split("] ", 1)[1] if ln.startswith("[") and "] " in ln else ln
+                return "oops", "guest oopsed: " + body.lstrip()
+    if "@@lockcheck: done" not in text:
+        return "incomplete", "guest stopped before the end of its steps"
+    return "ok", ""
+
+
+def died_before_init(log: Path) -> bool:
+    """TCG's "Oops: int3" before the guest's init ran: multi-threaded TCG can
+    show a vCPU a breakpoint that text patching already removed; nothing of
+    ours ran, and such a boot is booted once more."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    return "@@lockcheck: boot" not in text and "Oops: int3" in text
+
+
+def capture_part(full: Path) -> str:
+    """The capture kernel's part of a kdump console: the second "Linux
+    version" on, without carriage returns."""
+    out, n = [], 0
+    for ln in full.read_text(errors="replace").replace("\r", "").splitlines():
+        if "Linux version" in ln:
+            n += 1
+        if n >= 2:
+            out.append(ln)
+    return "".join(x + "\n" for x in out)
+
+
+def _qemu(vm: VM, bzimage: str, initrd: Path, log: Path, expect_panic: bool) -> Outcome:
+    common, machine, append = qemu_options(vm)
+    cmd = (["qemu-system-x86_64"] + common + machine
+           + ["-kernel", bzimage, "-initrd", str(initrd), "-append", append,
+              "-display", "none", "-monitor", "none", "-serial", "file:%s" % log])
+    log.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=vm.timeout)
+    except subprocess.TimeoutExpired:
+        return Outcome("hang", "guest hung: killed after %ds; console log %s" % (vm.timeout, log),
+                       "timeout")
+    if not log.exists():
+        log.write_text("")
+    if p.returncode != 0:
+        out = p.stdout.decode(errors="replace")[:300]
+        return Outcome("error", "qemu exited with status %d: %s; console log %s"
+                       % (p.returncode, out, log), "qemu-error", p.returncode)
+    status, why = console_end(log, expect_panic)
+    if status != "ok":
+        return Outcome(status, "%s; console log %s" % (why, log), status, 0)
+    return Outcome("ok", "", "exit", 0)
+
+
+def _first_kernel_image(initrd: str, modules: str, bzimage: str, steps: str, tmp: Path) -> Path:
+    """A capture boot's first initramfs: kexec, the kernel and the capture
+    kernel's initramfs (the base image plus the steps)."""
+    kexec = shutil.which("kexec") or "/usr/sbin/kexec"
+    if not os.access(kexec, os.X_OK):
+        raise Refused("kexec not found (apt-get install kexec-tools)")
+    cap = tmp / "capture.img"
+    with open(cap, "wb") as f:
+        f.write(Path(initrd).read_bytes())
+        f.write(steps_archive(steps))
+    first = tmp / "first.img"
+    env = dict(os.environ, INITRAMFS_EXTRA=kexec, INITRAMFS_BOOT="%s %s" % (bzimage, cap))
+    p = subprocess.run(["sh", str(BUILD / "initramfs.sh"), str(first), modules],
+                       env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 0:
+        raise Refused("the first kernel's initramfs: %s" % p.stdout.strip().splitlines()[-1:])
+    return first
+
+
+def boot(vm: VM, bzimage: str, initrd: str, modules: str, steps: str, out: Path) -> Outcome:
+    """Boot STEPS; OUT.log is the console the record reads (a capture boot:
+    the capture kernel's part, the whole in OUT.full.log)."""
+    validate(vm)
+    log = Path(str(out) + ".log")
+    for suffix in (".log", ".early.log", ".full.log"):
+        Path(str(out) + suffix).unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        if vm.capture:
+            image = _first_kernel_image(initrd, modules, bzimage, steps, tmp)
+            run_vm = VM(**dict(vars(vm), kdump=False,
+                               append=(vm.append + " crashkernel=384M").strip()))
+        else:
+            image = tmp / "initrd"
+            with open(image, "wb") as f:
+                f.write(Path(initrd).read_bytes())
+                f.write(steps_archive(steps))
+            run_vm = vm
+        outcome = _qemu(run_vm, bzimage, image, log, vm.capture)
+        if outcome.status != "ok" and died_before_init(log):
+            early = Path(str(out) + ".early.log")
+            os.replace(log, early)
+            why = outcome.message
+            outcome = _qemu(run_vm, bzimage, image, log, vm.capture)
+            outcome.retried = "before init: %s (log %s)" % (why, early)
+    if vm.capture:
+        full = Path(str(out) + ".full.log")
+        os.replace(log, full)
+        part = capture_part(full)
+        log.write_text(part)
+        if "@@lockcheck: boot" not in part and outcome.status == "ok":
+            outcome = Outcome("incomplete", "the capture kernel never ran the steps",
+                              "no-capture", outcome.qemu_rc, outcome.retried)
+    return outcome
+
+
+def quoted(s: str) -> str:
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+def describe(vm: VM, bzimage: str, initrd: str, modules: str, steps: str, out: Path) -> None:
+    """The boot described for another runner (a LAVA job) instead of booted:
+    OUT/bzImage, OUT/initrd.cpio.gz (the steps in it) and OUT/boot.env."""
+    validate(vm)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as t:
+        if vm.capture:
+            image = _first_kernel_image(initrd, modules, bzimage, steps, Path(t))
+            vm = VM(**dict(vars(vm), kdump=False, append=(vm.append + " crashkernel=384M").strip()))
+            shutil.copyfile(image, out / "initrd.cpio.gz")
+        else:
+            with open(out / "initrd.cpio.gz", "wb") as f:
+                f.write(Path(initrd).read_bytes())
+                f.write(steps_archive(steps))
+    try:
+        os.link(bzimage, out / "bzImage")
+    except OSError:
+        shutil.copyfile(bzimage, out / "bzImage")
+    common, machine, append = qemu_options(vm)
+    (out / "boot.env").write_text(
+        "QEMU_COMMON=%s\nQEMU_MACHINE=%s\nAPPEND=%s\nTIMEOUT=%d\nEXPECT_PANIC=%d\nCAPTURE=%d\n"
+        % (quoted(" ".join(common)), quoted(" ".join(machine)), quoted(append), vm.timeout,
+           int(vm.capture), int(vm.capture)))
