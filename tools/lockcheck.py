@@ -53,11 +53,12 @@ def lava_check(plan, jobs: int) -> int:
     from export.lava import lava
     from report.compare import compare
     lava.ensure_dispatcher()
-    own = engine.Plan(plan.name + "-own", plan.boots, plan.expected, plan.findings)
+    own = engine.Plan(plan.name + "-own", plan.boots, plan.expected, plan.findings,
+                      mode=plan.mode)
     rc = engine.execute(own, jobs)
     # the dispatcher's QEMU runs one job at a time
     rc |= engine.execute(engine.Plan(plan.name + "-lava", plan.boots, plan.expected,
-                                     plan.findings), 1, "lava")
+                                     plan.findings, mode=plan.mode), 1, "lava")
     top = engine.Run(plan.name, create=False).top
     a = (top / (plan.name + "-own") / "judged.json")
     b = (top / (plan.name + "-lava") / "judged.json")
@@ -98,7 +99,8 @@ def cmd_judge(args: list) -> int:
                 if Path(str(m)[:-len(".manifest.json")] + ".outcome.json").is_file()
                 for r in engine.record_boot(new, Path(str(m)[:-len(".manifest.json")]))]
         plan = engine.Plan(new.name, [], Path(meta["expected"]), Path(meta["findings"]),
-                           REPORTS.get(meta["name"], []))
+                           REPORTS.get(meta.get("mode", ""), []), meta.get("mode", ""),
+                           meta.get("settings", {}))
         rc |= engine.judge_run(new, plan, recs)
         new.mark_latest()
     return rc
@@ -122,7 +124,7 @@ def cmd_lava_judge(args: list) -> int:
     recs, n = [], 0
     for job in sorted(new.dir.glob("*/*/job.yaml")):
         out = job.parent
-        if not (out / "lava" / "output.log").is_file() and not (out / "lava" / "output.yaml").is_file():
+        if not any((out / "lava" / f).is_file() for f in ("output.log", "output.yaml")):
             continue
         try:
             lava.record_log(out)
@@ -178,8 +180,8 @@ def main(argv: list) -> int:
     from judge.verdicts import JudgeError
     if not argv or argv[0] not in COMMANDS:
         print(__doc__, file=sys.stderr)
-        print("error: command '%s' is not one of %s" % (argv[0] if argv else "",
-                                                         " ".join(COMMANDS)), file=sys.stderr)
+        print("error: command '%s' is not one of %s"
+              % (argv[0] if argv else "", " ".join(COMMANDS)), file=sys.stderr)
         return 2
     try:
         return COMMANDS[argv[0]](argv[1:])

@@ -31,6 +31,8 @@ class Plan:
     findings: Path = FINDINGS
     # after the judge: each gets (Run, rows) and returns failure lines
     reports: list = field(default_factory=list)
+    mode: str = ""            # the mode this plan describes (a stored run is reported as it)
+    settings: dict = field(default_factory=dict)   # what its reports need again
 
 
 def results_root() -> Path:
@@ -129,14 +131,15 @@ def _boot_one(run: Run, b: Boot, bld: Build, n: int, total: int, launcher: str):
     out = boot_path(run, b)
     out.parent.mkdir(parents=True, exist_ok=True)
     Path(str(out) + ".steps").write_text(b.steps)
-    Path(str(out) + ".manifest.json").write_text(json.dumps(_manifest(run, b, bld), indent=1) + "\n")
+    man = _manifest(run, b, bld)
+    Path(str(out) + ".manifest.json").write_text(json.dumps(man, indent=1) + "\n")
     what = "%s %s (%s): %s" % (bld.release, b.column.variant, b.column.iommu,
                                " | ".join(b.asked) or b.name)
     if launcher != "qemu":
         from export.lava import lava
         stage("lava job %s [%d/%d]" % (what, n, total))
         launch.describe(b.vm, bld.bzimage, bld.initrd, bld.modules, b.steps, out)
-        lava.write_job(out, "%s: %s" % (what, b.name), _manifest(run, b, bld)["meta"])
+        lava.write_job(out, "%s: %s" % (what, b.name), man["meta"])
         if launcher == "describe":
             return None
         lava.run_local(out)
@@ -162,7 +165,8 @@ def execute(plan: Plan, jobs: int, launcher: str = "qemu") -> int:
     stage("run %s: %d boots, results %s" % (plan.name, len(plan.boots), run.dir))
     cells = [c.to_json() for b in plan.boots for c in b.cells()]
     run.write("cells.json", cells)
-    run.write("run.json", {"run_id": run.id, "name": plan.name, "argv": sys.argv,
+    run.write("run.json", {"run_id": run.id, "name": plan.name, "mode": plan.mode or plan.name,
+                           "settings": plan.settings, "argv": sys.argv,
                            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                            "jobs": jobs, "expected": str(plan.expected),
                            "findings": str(plan.findings), "launcher": launcher,
@@ -223,16 +227,20 @@ def stored_records(run: Run) -> list:
     return recs
 
 
+# a run's own outputs, made again when it is judged again
+OUTPUTS = ("run.json", "judged.json", "table.md", "kcidb.json", "kcidb-files", "findings.md",
+           "findings.json", "races.md", "bench.raw", "bench.json", "bench.md", "bench.png",
+           "bench.failures")
+
+
 def copy_run(src: Run, name: str) -> Run:
-    """A new run holding a stored run's boots (hard links: the same bytes),
-    to be recorded and judged again without a VM."""
+    """A new run holding a stored run's cells, builds and boots (hard links:
+    the same bytes, never written), to be recorded and judged again
+    without a VM."""
     new = Run(name)
     for p in sorted(src.dir.rglob("*")):
         rel = p.relative_to(src.dir)
-        if p.is_dir() or rel.parts[0] in ("kcidb-files",) or p.name.endswith(".record.json"):
-            continue
-        if len(rel.parts) == 1 and p.suffix in (".json", ".md") and p.name != "cells.json" \
-                and p.name != "builds.json":
+        if p.is_dir() or rel.parts[0] in OUTPUTS or p.name.endswith(".record.json"):
             continue
         dst = new.dir / rel
         dst.parent.mkdir(parents=True, exist_ok=True)

@@ -54,9 +54,9 @@ def summary(name: str, rows: list) -> list:
             continue
         fl = " " + r["flavour"] if r.get("flavour") else ""
         asked = r.get("asked") or "(boot)"
-        out.append("FAIL: %s %s%s %s %s: %s" % (r.get("kernel") or r.get("kver"), r.get("variant"),
-                                               fl, r.get("boot"), asked,
-                                               "; ".join(r.get("failures", []))))
+        out.append("FAIL: %s %s%s %s %s: %s" % (
+            r.get("kernel") or r.get("kver"), r.get("variant"), fl, r.get("boot"), asked,
+            "; ".join(r.get("failures", []))))
     npass = sum(1 for r in rows if r.get("ok"))
     out.append("%s: %d passed, %d failed" % (name, npass, len(rows) - npass))
     return out

@@ -122,7 +122,7 @@ def columns_mode(name: str, args: list, default_cols: str, default_scenarios: st
         raise Refused("POLICY=%s is not a lower-case name other than stress" % policy)
     lines = scenario_lines(env("SCENARIOS", str(SCENARIOS / default_scenarios)))
     boots = column_boots(_columns(args, default_cols), lines, policy, knobs, flavour)
-    return Plan(env("RUN_NAME", name), boots, Path(env("EXPECTED", str(expected))))
+    return Plan(env("RUN_NAME", name), boots, Path(env("EXPECTED", str(expected))), mode=name)
 
 
 def _stress_column() -> str:
@@ -152,7 +152,8 @@ def sanitize(args: list) -> Plan:
         for name, line in zip(boot_names(lines), lines):
             boots.append(_stress_boot("%s-%s" % (fl, name), col, fl, ("initramfs",),
                                       steps.sanitize(line), 600, append))
-    return Plan(env("RUN_NAME", "sanitize"), boots, reports=[findings_report.write])
+    return Plan(env("RUN_NAME", "sanitize"), mode="sanitize", boots=boots,
+                reports=[findings_report.write])
 
 
 def fuzz(args: list) -> Plan:
@@ -163,7 +164,7 @@ def fuzz(args: list) -> Plan:
                          ["-Wall", "-Wextra", "-Werror"])
     col = parse_column(_stress_column())
     boot = _stress_boot("fuzz", col, "sanitize", ("initramfs-fuzz", str(fuzzer)), steps.fuzz(), 900)
-    return Plan(env("RUN_NAME", "fuzz"), [boot],
+    return Plan(env("RUN_NAME", "fuzz"), mode="fuzz", boots=[boot],
                 reports=[findings_report.write, findings_report.guest_lines("^debugfs_fuzz")])
 
 
@@ -171,7 +172,7 @@ def soak(args: list) -> Plan:
     """5,000 rounds of map_vs_attach and 100 load/unload cycles, memory back."""
     col = parse_column(_stress_column())
     boot = _stress_boot("soak", col, "sanitize", ("initramfs",), steps.soak(), 3600)
-    return Plan(env("RUN_NAME", "soak"), [boot],
+    return Plan(env("RUN_NAME", "soak"), mode="soak", boots=[boot],
                 reports=[findings_report.write,
                          findings_report.guest_lines("^@@lockcheck: MemAvailable")])
 
@@ -187,7 +188,8 @@ def kdump(args: list) -> Plan:
         script, asked = steps.capture(line, CAPTURE_APPEND)
         vm = VM(**dict(vars(base), kdump=False, capture=True))
         boots.append(Boot(name, col, "", ("initramfs",), script, asked, "kdump", "expected", vm))
-    return Plan(env("RUN_NAME", "kdump"), boots, reports=[findings_report.write])
+    return Plan(env("RUN_NAME", "kdump"), mode="kdump", boots=boots,
+                reports=[findings_report.write])
 
 
 def races(args: list) -> Plan:
@@ -206,7 +208,7 @@ def races(args: list) -> Plan:
                 boots.append(_stress_boot("%s-%s-%d" % (variant, sc, rep), col, "kcsan",
                                           ("initramfs",), steps.races(line, skip), 2000,
                                           "kcsan.skip_watch=100", rep))
-    return Plan(env("RUN_NAME", "races"), boots,
+    return Plan(env("RUN_NAME", "races"), mode="races", boots=boots,
                 reports=[findings_report.write, races_report.write])
 
 
@@ -238,8 +240,8 @@ def bench(args: list) -> Plan:
             script, asked = steps.bench(iters, reps, bset)
             boots.append(Boot("bench-%s-%d" % (label, b), col, "perf", image, script, asked,
                               label, "stress", vm, b))
-    return Plan(env("RUN_NAME", "bench"), boots,
-                reports=[bench_report.writer(nboots, reps, kvm)])
+    return Plan(env("RUN_NAME", "bench"), boots, reports=[bench_report.write], mode="bench",
+                settings={"boots": nboots, "reps": reps})
 
 
 def _lava_plan(args: list) -> Plan:
@@ -269,7 +271,7 @@ MODES = {
 REPORTS = {
     "sanitize": [findings_report.write], "fuzz": [findings_report.write],
     "soak": [findings_report.write], "kdump": [findings_report.write],
-    "races": [findings_report.write, races_report.write],
+    "races": [findings_report.write, races_report.write], "bench": [bench_report.write],
 }
 
 __all__ = ["MODES", "REPORTS", "FINDINGS"]

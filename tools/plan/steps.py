@@ -120,8 +120,8 @@ _SOAK = "map_vs_attach rounds=5000 timeout_s=3000 delay_us=100 hold_us=200"
 
 def soak():
     """A warm-up, 5,000 rounds, 100 load/unload cycles, memory back."""
-    return (_header("fake") + """# KASAN's quarantine keeps freed memory for a while: the baseline is taken
-# after a warm-up, so only growth that goes on (a leak) counts.
+    return (_header("fake") + """# KASAN's quarantine keeps freed memory for a while: the
+# baseline is taken after a warm-up, so only growth that goes on (a leak) counts.
 up && scenario "%s"
 down
 free0=$(awk '/MemAvailable/ {print $2}' /proc/meminfo)
@@ -177,7 +177,8 @@ def bench(iters: int, reps: int, bset: str):
         for entry in BENCH_SETS[bset]:
             t, path, op = entry.split()
             rounds = 20 if path == "first" else 1
-            line = "bench rounds=%d threads=%s path=%s op=%s iters=%d" % (rounds, t, path, op, iters)
+            line = "bench rounds=%d threads=%s path=%s op=%s iters=%d" % (
+                rounds, t, path, op, iters)
             s += 'scenario "%s"\n' % line
             asked.append(line)
             # dma_map_benchmark maps for a second of guest time: under icount

@@ -49,25 +49,26 @@ def raw_lines(records: list) -> list:
     return [" ".join(x) for x in out]
 
 
-def writer(boots: int, reps: int, kvm: bool):
-    def write(run, rows: list) -> list:
-        raw = raw_lines(rows)
-        run.write("bench.raw", "".join(x + "\n" for x in raw))
-        if not raw:
-            return ["bench: no benchmark produced a number"]
-        env = dict(os.environ, BENCH_BOOTS=str(boots), REPS=str(reps))
-        p = subprocess.run(["sh", str(REPORT), str(run.dir / "bench.raw"), str(run.dir)],
-                           env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        print(p.stdout, end="")
-        if p.returncode != 0:
-            return ["bench report: %s" % (p.stdout.strip().splitlines() or ["failed"])[-1]]
-        cols = sorted({"%s:%s" % (r["kver"], r["variant"]) for r in rows})
-        fails = jq('include "judge"; bench_failures($plan)[]',
-                   ["-r", "-L", str(JUDGE), "--argjson", "plan", json.dumps(cols)],
-                   (run.dir / "bench.json").read_text()).splitlines()
-        run.write("bench.failures", "".join("%s\n" % f for f in fails))
-        if not fails:
-            print("bench: every row has its boots and repetitions, icount spread <= 0.5%, "
-                  "the off control agrees")
-        return ["bench: %s" % f for f in fails]
-    return write
+def write(run, rows: list) -> list:
+    """The figures of RUN (its run.json says how many boots and repetitions
+    were asked) and the verdict on whether they hold."""
+    settings = run.read("run.json")["settings"]
+    raw = raw_lines(rows)
+    run.write("bench.raw", "".join(x + "\n" for x in raw))
+    if not raw:
+        return ["bench: no benchmark produced a number"]
+    env = dict(os.environ, BENCH_BOOTS=str(settings["boots"]), REPS=str(settings["reps"]))
+    p = subprocess.run(["sh", str(REPORT), str(run.dir / "bench.raw"), str(run.dir)],
+                       env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    print(p.stdout, end="")
+    if p.returncode != 0:
+        return ["bench report: %s" % (p.stdout.strip().splitlines() or ["failed"])[-1]]
+    cols = sorted({"%s:%s" % (r["kver"], r["variant"]) for r in rows})
+    fails = jq('include "judge"; bench_failures($plan)[]',
+               ["-r", "-L", str(JUDGE), "--argjson", "plan", json.dumps(cols)],
+               (run.dir / "bench.json").read_text()).splitlines()
+    run.write("bench.failures", "".join("%s\n" % f for f in fails))
+    if not fails:
+        print("bench: every row has its boots and repetitions, icount spread <= 0.5%, "
+              "the off control agrees")
+    return ["bench: %s" % f for f in fails]

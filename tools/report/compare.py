@@ -28,9 +28,9 @@ def load(path: Path) -> list:
 
 
 def key(r: dict) -> str:
-    return "%s %s %s %s %s %s #%s.%s" % (r.get("kver"), r.get("variant"), r.get("iommu") or "fake",
-                                        r.get("flavour") or "", r.get("boot"), r.get("asked"),
-                                        r.get("nth") or 0, r.get("rep") or 0)
+    return "%s %s %s %s %s %s #%s.%s" % (
+        r.get("kver"), r.get("variant"), r.get("iommu") or "fake", r.get("flavour") or "",
+        r.get("boot"), r.get("asked"), r.get("nth") or 0, r.get("rep") or 0)
 
 
 def outcome(r: dict, counts: bool) -> dict:

@@ -17,7 +17,8 @@ def write(run, rows: list) -> list:
         for f in r.get("findings") or []:
             key = (run.name, what, f["title"])
             counts[key] = counts.get(key, 0) + 1
-    md = ["## Core findings under stress", "", "| mode | run | report | count |", "|---|---|---|---|"]
+    md = ["## Core findings under stress", "", "| mode | run | report | count |",
+          "|---|---|---|---|"]
     md += ["| %s | %s | %s | %d |" % (k + (n,)) for k, n in sorted(counts.items())]
     if not counts:
         md.append("| - | - | none | 0 |")

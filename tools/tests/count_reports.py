@@ -11,8 +11,8 @@ from pathlib import Path
 
 SPLATSCAN = Path(__file__).resolve().parent.parent / "splatscan" / "splatscan"
 HEADER = re.compile(r"\] (WARNING|BUG): |\] Oops: |\] general protection fault|"
-                    r"\] \[ BUG: Invalid wait context \]|\] INFO: trying to register non-static key|"
-                    r"\] UBSAN: ")
+                    r"\] \[ BUG: Invalid wait context \]|"
+                    r"\] INFO: trying to register non-static key|\] UBSAN: ")
 REPLAY = "** replaying previous printk message **"
 
 

@@ -109,7 +109,8 @@ def check(doc: dict) -> list:
                 for i in sorted({i for i in ids if ids.count(i) > 1})]
     checkouts = {c["id"] for c in objs["checkouts"]}
     builds = {b["id"] for b in objs["builds"]}
-    out += ["kcidb links: build %s: checkout %s is not in the document" % (b["id"], b["checkout_id"])
+    out += ["kcidb links: build %s: checkout %s is not in the document"
+            % (b["id"], b["checkout_id"])
             for b in objs["builds"] if b["checkout_id"] not in checkouts]
     out += ["kcidb links: test %s: build %s is not in the document" % (t["id"], t["build_id"])
             for t in objs["tests"] if t["build_id"] not in builds]

@@ -45,9 +45,9 @@ def ensure_dispatcher() -> None:
     log.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     with open(log, "w") as f:
-        ok = subprocess.run(["apt-get", "update", "-q"], stdout=f, stderr=f, env=env).returncode == 0
-        ok = ok and subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends",
-                                    "lava-dispatcher"], stdout=f, stderr=f, env=env).returncode == 0
+        ok = all(subprocess.run(cmd, stdout=f, stderr=f, env=env).returncode == 0 for cmd in (
+            ["apt-get", "update", "-q"],
+            ["apt-get", "install", "-y", "-q", "--no-install-recommends", "lava-dispatcher"]))
     if not ok:
         raise Refused("apt-get install lava-dispatcher failed; log %s" % log)
 
@@ -130,7 +130,8 @@ def record_log(out: Path) -> Outcome:
     elif info["job"] is None:
         why = "LAVA's log has no job result: the job did not finish"
     elif info["job"].get("result") != "pass":
-        why = "LAVA job incomplete: %s" % (info["job"].get("error_msg") or info["job"].get("result"))
+        why = "LAVA job incomplete: %s" % (info["job"].get("error_msg")
+                                           or info["job"].get("result"))
     # the VM must be the cell's: every QEMU option the launcher gives it (a
     # lab's template may add its own, such as a NIC, but not change these)
     opts = benv.get("QEMU_COMMON", "").replace(" -", "\n-").splitlines()
