@@ -3,7 +3,7 @@
 # for KVER (pinned in kernels.conf) into the cache; print the tree's path.
 #
 # A suite the system does not list (trixie-backports for 7.3) is fetched
-# with a private apt configuration (tools/lib.sh apt_download).
+# with a private apt configuration (tools/build/lib.sh apt_download).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"

@@ -54,7 +54,7 @@ fi
 frags=$here/config/base.config
 if [ -n "$flavour" ]; then
 	[ -f "$here/config/$flavour.config" ] ||
-		die "FLAVOUR=$flavour: no tools/config/$flavour.config (have: $(cd "$here/config" && ls | sed 's/\.config$//' | grep -v '^base$' | tr '\n' ' '))"
+		die "FLAVOUR=$flavour: no tools/build/config/$flavour.config (have: $(cd "$here/config" && ls | sed 's/\.config$//' | grep -v '^base$' | tr '\n' ' '))"
 	frags="$frags $here/config/$flavour.config"
 fi
 ckey=$(cat $frags | content_key)

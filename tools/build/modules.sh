@@ -11,7 +11,7 @@ top=$(dirname "$(dirname "$here")")
 kout=${1:?usage: modules.sh KERNEL_OUT}
 build=$(cat "$kout/builddir")
 # A distribution kernel's headers live in a build root of its own release
-# (tools/stock.sh): the build runs there, chrooted, as on that release.
+# (tools/build/stock.sh): the build runs there, chrooted, as on that release.
 root=$(cat "$kout/buildroot" 2>/dev/null || true)
 if [ -n "$root" ]; then
 	# one root may serve several kernels of its release

@@ -1,10 +1,10 @@
 #!/bin/sh
-# stock.sh KVER: Debian's own kernel for KVER (tools/stock.conf), no kernel
+# stock.sh KVER: Debian's own kernel for KVER (tools/build/stock.conf), no kernel
 # build: download its image and headers packages, unpack the headers into
 # a build root of the kernel's Debian release (debootstrap, with the
 # compiler the kernel was built with), and print a directory shaped like
-# tools/kernel.sh's: bzImage, .config, kernelrelease, builddir (inside the
-# build root), buildroot, locktag. tools/modules.sh builds in the root.
+# tools/build/kernel.sh's: bzImage, .config, kernelrelease, builddir (inside the
+# build root), buildroot, locktag. tools/build/modules.sh builds in the root.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -13,7 +13,7 @@ kver=${1:?usage: stock.sh KVER}
 line=$(awk -v k="$kver" '$1 == k' "$here/stock.conf")
 [ -n "$line" ] || die "KVER=$kver has no stock kernel (have: $(awk '!/^#/ {printf "%s ", $1}' "$here/stock.conf"))"
 set -- $line
-[ $# -ge 9 ] || die "tools/stock.conf: the $kver line has $# fields, not 9 or more: $line"
+[ $# -ge 9 ] || die "tools/build/stock.conf: the $kver line has $# fields, not 9 or more: $line"
 [ "$(id -u)" = 0 ] || die "stock columns need root: debootstrap, chroot and unshare build the modules"
 ver=$2 suite=$3 release=$4 cc=$5 image=$6
 shift 6

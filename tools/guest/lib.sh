@@ -71,7 +71,7 @@ knob_values() {
 
 # scenario LINE: print fake_iommu's knobs, run one harness scenario to its
 # end and print its KTAP between markers, then lockdep's state. The host's record of the boot
-# (tools/record.jq) reads these markers.
+# (tools/record/records.py) reads these markers.
 scenario() {
 	echo "@@lockcheck: scenario $1"
 	echo "@@lockcheck: knobs $(knob_values)"

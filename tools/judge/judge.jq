@@ -1,4 +1,4 @@
-# judge.jq: the one place that decides pass or fail. tools/judge.sh calls
+# judge.jq: the one place that decides pass or fail. tools/judge/verdicts.py calls
 # judge/5 with the cells a run promised, every record found, the expected
 # verdicts, the known core findings and the run's id. Each cell comes out
 # as a row with its verdict, ok, and the reasons it failed.
@@ -13,18 +13,18 @@ def required_counters: ["unlocked_attach", "overlapping_attach", "stale_attach",
 	"repeat_attach", "atomic_attach", "unmap_unmapped", "map_over_mapped", "inconsistent"];
 def required_counts: ["map_into_detached", "map_unbound"];
 
-# tools/expected: "kernel variant scenario verdict[|verdict] conditions reason".
+# tools/judge/expected: "kernel variant scenario verdict[|verdict] conditions reason".
 def parse_expected:
 	split("\n") | map(select(test("^\\s*(#|$)") | not))
 	| map(capture("^(?<kver>\\S+)\\s+(?<variant>\\S+)\\s+(?<scenario>\\S+)\\s+(?<want>\\S+)\\s+(?<conds>\\S+)\\s*(?<why>.*)$")
-	      // error("tools/expected: malformed line: \(.)"))
+	      // error("tools/judge/expected: malformed line: \(.)"))
 	| map({([.kver, .variant, .scenario] | join("|")): .}) | add // {};
 
-# tools/expected-findings: "kind title-regex reason" (tab-separated).
+# tools/judge/expected-findings: "kind title-regex reason" (tab-separated).
 def parse_findings:
 	split("\n") | map(select(test("^\\s*(#|$)") | not))
 	| map(split("\t") | map(select(. != ""))
-	      | if length < 3 then error("tools/expected-findings: malformed line: \(join(" "))")
+	      | if length < 3 then error("tools/judge/expected-findings: malformed line: \(join(" "))")
 		else {kind: .[0], title: .[1], why: .[2]} end);
 
 # The core's own lock assertion (iommu_group_mutex_assert), printed because
@@ -108,13 +108,13 @@ def cond_failures($conds; $dets; $reports; $reason):
 	   | "reason does not match \($re) (reason: \($reason // "none"))"]
 	+ [$cs[] | select(startswith("report") or startswith("reason+") | not)
 	   | (capture("^(?<n>[a-z_]+)(?<op>>0|=0)$")
-	      // error("tools/expected: malformed condition \(.)")) as $c
+	      // error("tools/judge/expected: malformed condition \(.)")) as $c
 	   | ($dets[$c.n]) as $v
 	   | select($v == null or ($c.op == ">0" and $v <= 0) or ($c.op == "=0" and $v != 0))
 	   | "\($c.n)\($c.op) fails (\($c.n)=\($v // "not reported"))"]
 	+ ([$cs[] | select(startswith("report"))
 	    | (capture("^report(?<op>[+~])(?<re>.+)$")
-	       // error("tools/expected: malformed condition \(.)"))] as $res
+	       // error("tools/judge/expected: malformed condition \(.)"))] as $res
 	   | [$reports[] | select(assertion | not) | .title] as $titles
 	   | if ($res | length) == 0 then []
 	     else [$res[] | select(.op == "+") | .re as $re | select(any($titles[]; test($re)) | not)
@@ -170,7 +170,7 @@ def judge($cells; $records; $expected; $findings; $run_id):
 			ok: (($bad + $policy) | length == 0)}
 	     end];
 
-# make bench (tools/bench-report.sh): raw lines "kernel kver variant state
+# make bench (tools/report/bench.py): raw lines "kernel kver variant state
 # threads tool op mode boot rep value" into rows: each boot's median over
 # its repetitions, the median over boots, spread over boot medians (over
 # repetitions where there is one boot).

@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench-report.sh RAW OUTDIR: bench.sh's raw lines (one per repetition:
+# bench-report.sh RAW OUTDIR: tools/report/bench.py's raw lines (one per repetition:
 # kernel kver variant state threads tool op mode boot rep value) into
 # bench.json, bench.md and bench.png. Per row: each boot's median over
 # its repetitions, then the median over boots; spread_pct is
@@ -7,7 +7,7 @@
 # row has one boot: the contention runs). icount rows are guest
 # instructions per op (-icount shift=0: 1 ns = 1 instruction). Whether
 # the numbers hold (boots, spread, the off control) is decided in
-# tools/judge.jq (bench_failures), like every other verdict.
+# tools/judge/judge.jq (bench_failures), like every other verdict.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 raw=${1:?usage: bench-report.sh RAW OUTDIR}

@@ -155,10 +155,10 @@ log lock_order "/harness: END/r $fixtures/bug-listed-core-finding.txt"
 fails "an expected splat cell with another report instead fails" \
 	"no report matching ^possible.deadlock.in.fi_attach_dev\\$; unexpected report: BUG: sleeping function" expected
 log fault_first_map
-if ! judged malformed expected && grep -q 'tools/expected: malformed condition stale_attach>=1' "$tmp/out"; then
-	ok "a malformed condition in tools/expected is an error naming it, not skipped"
+if ! judged malformed expected && grep -q 'tools/judge/expected: malformed condition stale_attach>=1' "$tmp/out"; then
+	ok "a malformed condition in tools/judge/expected is an error naming it, not skipped"
 else
-	ko "a malformed condition in tools/expected is an error naming it, not skipped" "$(tail -n 1 "$tmp/out")"
+	ko "a malformed condition in tools/judge/expected is an error naming it, not skipped" "$(tail -n 1 "$tmp/out")"
 fi
 # Two boots recorded for one cell in one run: which is the cell? Neither.
 log probe_first_map

@@ -1,7 +1,7 @@
 # kcidb.jq: this project's results as one KCIDB v5.3 document
-# (tools/kcidb/write.sh gathers the inputs; tools/kcidb/check.sh checks
+# (tools/export/kcidb/kcidb.py gathers the inputs, from one run, and checks
 # the output). Nothing here judges: a test's status is what
-# tools/judge.jq decided for its cell.
+# tools/judge/judge.jq decided for its cell.
 
 # A cell's status says what KCIDB's statuses say, about the code under
 # test: PASS, the kernel behaved correctly (verdict clean); FAIL, it
@@ -10,7 +10,7 @@
 # usable evidence; MISS, the run never got to the cell. A negative
 # control (class api-misuse: no bound DMA-API driver can do it) says
 # nothing about the kernel: DONE. Whether the cell came out as
-# tools/expected says (the project's own pass or fail, which gates its
+# tools/judge/expected says (the project's own pass or fail, which gates its
 # CI) is misc.as_expected, with the expectation and its reason.
 def status:
 	if .verdict == "missing" then "MISS"
@@ -107,7 +107,7 @@ def kcidb($rows; $columns; $bench; $bench_failures; $origin; $results; $urlbase;
 		   | {id: "\($id):\(.key)", origin: $origin, build_id: $c.build, path: "\($path).\(.key)",
 		      status: "DONE", number: {value: .value, unit: (.key | unit)}})])
 		# make bench: its figures are measurements (DONE); whether they hold
-		# is tools/bench.sh's verdict (bench.failures), one test
+		# is tools/report/bench.py's verdict (bench.failures), one test
 		+ ([$bench[] | . as $b
 		   | ($cols | map(select(.kver == $b.kver and .variant == $b.variant and .flavour == "perf")) | first) as $c
 		   | if $c == null then error("no build for the bench row \(.kver) \(.variant)") else . end

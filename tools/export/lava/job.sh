@@ -1,12 +1,12 @@
 #!/bin/sh
 # lava/job.sh CELLDIR: CELLDIR/job.yaml, the LAVA job of one cell that
-# tools/boot-cell.sh described there (LAVA_WRITE=1: bzImage, initrd.cpio.gz with
+# tools/boot/launch.py described there (describe: bzImage, initrd.cpio.gz with
 # the cell's steps, boot.env). The job deploys the kernel and ramdisk,
-# boots them with QEMU (the device's options, tools/lava/qemu-local.yaml,
+# boots them with QEMU (the device's options, tools/export/lava/qemu-local.yaml,
 # plus the cell's machine and kernel command line) and watches the
 # console: the guest runs its steps itself, no shell is needed. LAVA's
 # own results name each scenario's END line; the cell's verdict is the
-# project's, from the console (tools/lava/record.sh, tools/judge.sh).
+# project's, from the console (tools/export/lava/lava.py, tools/judge/).
 #
 # Environment: LAVA_URL_BASE, an http(s) URL where the LAVA output
 # directory will be published (default: file:// URLs of this machine).
@@ -34,11 +34,11 @@ case $APPEND in *\"*) die "lava job $cell: the kernel command line has a double 
 # YAML scalars as JSON strings (valid YAML); URL path segments encoded
 yq() { printf '%s' "$1" | jq -Rs .; }
 url() { printf '%s' "$base/$rel/$1" | jq -Rr 'split("/") | .[3:] as $p | (.[0:3] | join("/")) + "/" + ($p | map(@uri) | join("/"))'; }
-# QEMU's own silence limit: the whole boot, as tools/vm.sh allows it
+# QEMU's own silence limit: the whole boot, as tools/boot/launch.py allows it
 minutes=$(((TIMEOUT + 59) / 60 + 1))
 
 cat >"$cell/job.yaml" <<JOB
-# $NAME: one cell of iommu-lockcheck, written by tools/lava/job.sh
+# $NAME: one cell of iommu-lockcheck, written by tools/export/lava/job.sh
 device_type: qemu
 job_name: $(yq "lockcheck $NAME")
 visibility: public
@@ -53,8 +53,8 @@ timeouts:
     minutes: $minutes
 
 # A lab's qemu device template builds the command line from these (its
-# defaults are KVM and 512 MiB); tools/lava/qemu-local.yaml gives the
-# same itself. tools/lava/record.sh checks LAVA's boot command for them.
+# defaults are KVM and 512 MiB); tools/export/lava/qemu-local.yaml gives the
+# same itself. tools/export/lava/lava.py checks LAVA's boot command for them.
 context:
   arch: x86_64
   no_kvm: true

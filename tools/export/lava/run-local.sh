@@ -1,9 +1,9 @@
 #!/bin/sh
-# lava/run-local.sh CELLDIR: run the cell's LAVA job (tools/lava/job.sh)
+# lava/run-local.sh CELLDIR: run the cell's LAVA job (tools/export/lava/job.sh)
 # with Debian's lava-dispatcher on this machine, as a lab's worker would:
-# lava-run with tools/lava/qemu-local.yaml as the device. Its log (the
+# lava-run with tools/export/lava/qemu-local.yaml as the device. Its log (the
 # console included) goes to CELLDIR/lava/output.log, its result to
-# CELLDIR/lava/result.yaml; tools/lava/record.sh reads them. Needs root
+# CELLDIR/lava/result.yaml; tools/export/lava/lava.py reads them. Needs root
 # (lava-run does); the dispatcher's scratch files, which it puts under
 # /var/lib/lava/dispatcher/tmp, go to CELLDIR/lava/tmp instead where the
 # machine allows a mount namespace.
