@@ -39,11 +39,14 @@ if [ ! -s "$deb" ]; then
 fi
 
 stage "unpack $pkg=$ver" >&2
-rm -rf "$tree.tmp"
-mkdir -p "$tree.tmp"
-dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './usr/src/linux-source-*.tar.xz' |
-	xz -dc -T0 | tar -x -C "$tree.tmp" --strip-components=1 ||
-	die "could not unpack $deb"
+rm -rf "$tree.tmp" "$tree.deb"
+mkdir -p "$tree.tmp" "$tree.deb"
+# no pipes: a POSIX sh pipeline's status is its last command's
+dpkg-deb -x "$deb" "$tree.deb" || die "could not unpack $deb"
+set -- "$tree.deb"/usr/src/linux-source-*.tar.xz
+[ -f "$1" ] || die "$deb holds no usr/src/linux-source-*.tar.xz"
+tar -x -I 'xz -T0' -f "$1" -C "$tree.tmp" --strip-components=1 || die "could not unpack $1"
+rm -rf "$tree.deb"
 touch "$tree.tmp/.lockcheck-unpacked"
 rm -rf "$tree"
 mv "$tree.tmp" "$tree"

@@ -64,7 +64,9 @@ fi
 stage "unpack $krel headers into the $release build root" >&2
 for p in $headers; do
 	# a merged-/usr root: /lib stays the symlink it is
-	dpkg-deb --fsys-tarfile $(debof "$p") | tar -x --keep-directory-symlink -C "$root" ||
+	# a file between the two, not a pipe: each one's failure is seen
+	dpkg-deb --fsys-tarfile $(debof "$p") >"$dl/unpack.tar" &&
+		tar -x --keep-directory-symlink -C "$root" -f "$dl/unpack.tar" ||
 		die "could not unpack $p"
 done
 hdir=/usr/src/linux-headers-$krel
@@ -73,8 +75,10 @@ touch "$root/.lockcheck-headers-$krel"
 
 rm -rf "$out"
 mkdir -p "$out.tmp"
-dpkg-deb --fsys-tarfile $(debof "$image") | tar -x -C "$out.tmp" --wildcards '*vmlinuz*' ||
+dpkg-deb --fsys-tarfile $(debof "$image") >"$dl/unpack.tar" &&
+	tar -x -C "$out.tmp" --wildcards '*vmlinuz*' -f "$dl/unpack.tar" ||
 	die "no vmlinuz in $image"
+rm -f "$dl/unpack.tar"
 find "$out.tmp" -name 'vmlinuz*' -type f -exec mv {} "$out.tmp/bzImage" \;
 [ -s "$out.tmp/bzImage" ] || die "no vmlinuz in $image"
 cp "$root$hdir/.config" "$out.tmp/.config"
