@@ -151,7 +151,7 @@ def _qemu(vm: VM, bzimage: str, initrd: Path, log: Path, expect_panic: bool) -> 
 
 def _first_kernel_image(initrd: str, modules: str, bzimage: str, steps: str, tmp: Path) -> Path:
     """A capture boot's first initramfs: kexec, the kernel and the capture
-    kernel's initramfs (the base image plus the steps)."""
+    kernel's initramfs (the base image plus the steps), and the steps."""
     kexec = shutil.which("kexec") or "/usr/sbin/kexec"
     if not os.access(kexec, os.X_OK):
         raise Refused("kexec not found (apt-get install kexec-tools)")
@@ -165,6 +165,9 @@ def _first_kernel_image(initrd: str, modules: str, bzimage: str, steps: str, tmp
                        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode != 0:
         raise Refused("the first kernel's initramfs: %s" % p.stdout.strip().splitlines()[-1:])
+    # the first kernel runs the same steps: they load the capture kernel
+    with open(first, "ab") as f:
+        f.write(steps_archive(steps))
     return first
 
 

@@ -3,6 +3,7 @@
 # helpers and tests, our modules) as a gzip'ed newc cpio in OUT.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+guest=$(dirname "$here")/guest
 . "$here/lib.sh"
 
 out=${1:?usage: initramfs.sh OUT MODDIR}
@@ -15,9 +16,9 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" \
 	"$root/lib/lockcheck" "$root/etc"
 cp "$bb" "$root/bin/busybox"
-cp "$here/guest/init" "$root/init"
-cp "$here/guest/lib.sh" "$root/lib/lockcheck/lib.sh"
-cp -r "$here/guest/tests" "$root/lib/lockcheck/tests" 2>/dev/null || true
+cp "$guest/init" "$root/init"
+cp "$guest/lib.sh" "$root/lib/lockcheck/lib.sh"
+cp -r "$guest/tests" "$root/lib/lockcheck/tests" 2>/dev/null || true
 for ko in $(find "$moddir" -name '*.ko'); do
 	cp "$ko" "$root/lib/lockcheck/"
 done
