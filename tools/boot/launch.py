@@ -7,6 +7,7 @@ the guest did: the outcome says what happened, the judge decides."""
 import gzip
 import io
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -146,7 +147,8 @@ def _qemu(vm: VM, bzimage: str, initrd: Path, log: Path, expect_panic: bool) -> 
     status, why = console_end(log, expect_panic)
     if status != "ok":
         return Outcome(status, "%s; console log %s" % (why, log), status, 0)
-    return Outcome("ok", "", "exit", 0)
+    rc = re.findall(r"@@lockcheck: done rc=([0-9]+)", log.read_text(errors="replace"))
+    return Outcome("ok", "", "exit", 0, guest_rc=int(rc[-1]) if rc else None)
 
 
 def _first_kernel_image(initrd: str, modules: str, bzimage: str, steps: str, tmp: Path) -> Path:

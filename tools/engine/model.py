@@ -171,6 +171,7 @@ class Outcome:
     kind: str = "exit"        # exit, timeout, qemu-error, panic, oops, incomplete, no-capture
     qemu_rc: int | None = None
     retried: str = ""         # why the boot was booted again, "" if not
+    guest_rc: int | None = None   # the steps' exit status, where they ended
 
     def to_json(self) -> dict:
         return asdict(self)
