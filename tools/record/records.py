@@ -1,20 +1,20 @@
 #!/usr/bin/python3
-"""What one boot did, as data: tools/record.sh and tools/record.jq in Python.
-
-records() turns one boot's console log into one record per scenario the
-boot's steps asked for, from the log, splatscan's reports, the kernel's
-KTAP parser on each scenario's results and how the boot ended. Nothing here
-decides pass or fail: that is tools/judge.jq's job alone.
+"""What one boot did, as data. records() turns one boot's console log into
+one record per scenario the boot asked for, from the log, splatscan's
+reports, the kernel's KTAP parser on each scenario's results and how the
+boot ended (the launcher's outcome). Nothing here decides pass or fail:
+that is the judge's job alone.
 
     /usr/bin/python3 tools/record/records.py LOG STEPS [VM_ERROR]
 
-prints what `sh tools/record.sh LOG STEPS [VM_ERROR]` prints (the same
-JSON), with the same environment: BOOT_META, KTAP_PARSER, LC_RUN_ID,
-SPLATSCAN. Standard library only.
+is the same for one log on its own (the judge's fixtures use it), with
+the environment BOOT_META, KTAP_PARSER, LC_RUN_ID and SPLATSCAN. Standard
+library only; kunit.py runs under this interpreter (sys.executable).
 
-The text is read as jq reads it (invalid UTF-8 becomes U+FFFD the way jq
-1.6 replaces it) and the regular expressions are record.jq's, so a record
-is the same whichever implementation made it.
+Ported from the sh + jq recorder it replaced, and kept to its reading: the
+text is read as jq read it (invalid UTF-8 becomes U+FFFD the way jq 1.6
+replaced it) and the regular expressions are the same, so the judge's
+fixtures and stored runs record as they did.
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ KNOBS = re.compile(r"^@@lockcheck: knobs (?P<s>.*)$")
 KNOB = re.compile(r"^(?P<k>[a-z_]+)=(?P<v>[0-9]+)$")
 LOCKDEP = re.compile(r"^@@lockcheck: lockdep (?P<s>.*)$")
 
-# Report attribution (record.jq's attribute).
+# Report attribution: is our code to blame, or only on the stack?
 TITLE_FUNCTIONS = (re.compile(r" in ([A-Za-z0-9_.]+)"), re.compile(r" / ([A-Za-z0-9_.]+)"))
 OUR_MODULE_TAG = re.compile(r"\[(fake_iommu|harness)( [0-9a-f]+)?\]")
 FRAME_FUNCTION = re.compile(r" (?P<f>[A-Za-z_][A-Za-z0-9_.]*)\+0x")
@@ -256,7 +256,7 @@ def guest(lines: list[str], outcome: dict) -> dict:
 
 def status_of_message(vmerr: str) -> str:
     """How a boot ended, from tools/vm.sh's last line ("" when it ended
-    well): record.jq's boot_status."""
+    well), for callers that have only the launcher's message."""
     if vmerr == "":
         return "ok"
     if "guest hung" in vmerr:
@@ -379,7 +379,7 @@ def last_line(data: bytes) -> bytes:
 
 
 def parser_error(out: bytes) -> str:
-    """The parser's first [ERROR] line's text, as record.sh's sed and head
+    """The parser's first [ERROR] line's text, as the old recorder's sed and head
     find it ("" when there is none, or the first one says nothing)."""
     for line in out.decode("utf-8", "surrogateescape").split("\n"):
         m = PARSER_ERROR.match(line)
@@ -476,6 +476,7 @@ def asked_in_steps(steps_path: str) -> list[str]:
 
 
 def boot_meta(text: str) -> dict:
+    """BOOT_META's object (jq reads Infinity as the largest double)."""
     def constant(name: str) -> float:
         if name == "NaN":
             raise ValueError(name)
@@ -495,10 +496,9 @@ def jq_json(value) -> str:
 
 
 def main(argv: list[str]) -> int:
-    usage = "usage: record.sh LOG STEPS [VM_ERROR]"
     try:
         if len(argv) < 3 or not argv[1] or not argv[2]:
-            raise Usage(usage)
+            raise Usage("usage: records.py LOG STEPS [VM_ERROR]")
         log_path, steps_path = argv[1], argv[2]
         vmerr = jq_arg(argv[3]) if len(argv) > 3 else ""
         meta = boot_meta(jq_arg(os.environ.get("BOOT_META") or "{}"))
@@ -512,7 +512,8 @@ def main(argv: list[str]) -> int:
                       splatscan=os.environ.get("SPLATSCAN") or None,
                       run_id=jq_arg(os.environ.get("LC_RUN_ID", "")))
     except (Usage, OSError, ValueError, KeyError, TypeError) as e:
-        message = str(e) if isinstance(e, (Usage, OSError)) else f"record: {e}"
+        # OSError: a file unreadable; the others: a value jq would refuse too
+        message = str(e) if isinstance(e, Usage) else f"record: {type(e).__name__}: {e}"
         print(f"error: {message}".replace("\n", " "), file=sys.stderr)
         return 1
     sys.stdout.buffer.write(jq_json(out).encode())

@@ -76,7 +76,7 @@ judged() {
 	env KTAP_PARSER="$tmp/kunit-ok.py" "$@" \
 		BOOT_META="$(jq -cn --arg j "$_judge" --arg v "${VARIANT:-vanilla}" --arg f "${FLAVOUR:-}" --arg i "${LC_IOMMU:-fake}" '{kernel: "6.12.117", kver: "6.12", variant: $v, iommu: $i, flavour: $f, boot: "elfcorehdr", judge: $j}')" \
 		"$py" "$tools/record/records.py" "$_r/cell/x.log" "$_r/x.steps" "${VMERR:-}" >"$_r/cell/x.record.json" 2>"$tmp/rec.err" ||
-		{ echo "record.sh failed: $(cat "$tmp/rec.err")" >"$tmp/out"; return 1; }
+		{ echo "records.py failed: $(cat "$tmp/rec.err")" >"$tmp/out"; return 1; }
 	: >"$_r/t.cells"
 	cell "$_r/t.cells" 6.12 "${VARIANT:-vanilla}" "${FLAVOUR:-}" elfcorehdr "$_judge" "${_line:-probe_first_map rounds=20}"
 	judge_dir t "$_r/t.cells" "$_r" >"$tmp/out" 2>&1
