@@ -134,6 +134,7 @@ def cmd_lava_judge(args: list) -> int:
             stage("lava judge: no record of %s: %s" % (out, e))
     stage("lava judge: %d cells with a LAVA log under %s" % (n, new.dir))
     plan = engine.Plan(new.name, [], Path(meta["expected"]), Path(meta["findings"]))
+    new.mark_latest()
     return engine.judge_run(new, plan, recs)
 
 
