@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import jsonschema
@@ -79,14 +80,20 @@ def document(run_dir: Path, run_name: str, rows: list, builds: list, bench: list
             seen.add((b["kout"], b["flavour"]))
             cols.append(facts(run_dir, b))
     rows = [dict(r, run=run_name) for r in rows]
-    p = subprocess.run(
-        ["jq", "-n", "-L", str(HERE), "--argjson", "rows", json.dumps(rows),
-         "--argjson", "columns", json.dumps(cols), "--argjson", "bench", json.dumps(bench),
-         "--arg", "bench_failures", bench_failures, "--arg", "origin", origin,
-         "--arg", "results", str(run_dir), "--arg", "urlbase", base,
-         "--argjson", "start", str(start),
-         'include "kcidb"; kcidb($rows; $columns; $bench; $bench_failures; $origin; '
-         '$results; $urlbase; $start)'], text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # in files, not arguments: a matrix's rows outgrow the argument list
+    with tempfile.TemporaryDirectory() as t:
+        args = []
+        for name, data in (("rows", rows), ("columns", cols), ("bench", bench)):
+            Path(t, name).write_text(json.dumps(data))
+            args += ["--slurpfile", name, str(Path(t, name))]
+        p = subprocess.run(
+            ["jq", "-n", "-L", str(HERE)] + args +
+            ["--arg", "bench_failures", bench_failures, "--arg", "origin", origin,
+             "--arg", "results", str(run_dir), "--arg", "urlbase", base,
+             "--argjson", "start", str(start),
+             'include "kcidb"; kcidb($rows[0]; $columns[0]; $bench[0]; $bench_failures; '
+             '$origin; $results; $urlbase; $start)'],
+            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if p.returncode != 0:
         raise KcidbError("kcidb.jq: %s" % p.stderr.strip()[-300:])
     return json.loads(p.stdout)
