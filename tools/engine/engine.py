@@ -184,9 +184,9 @@ def execute(plan: Plan, jobs: int, launcher: str = "qemu") -> int:
         bld = builds[(b.column.kernel, b.flavour, b.image)]
         try:
             return _boot_one(run, b, bld, i + 1, len(plan.boots), launcher)
-        except (Refused, OSError) as e:
+        except Exception as e:  # noqa: BLE001 - one boot's failure is its cells', not the run's
             # no record: the judge names the cells (no record); this says why
-            stage("boot %s could not write its record: %s" % (b.name, e))
+            stage("boot %s could not write its record: %s: %s" % (b.name, type(e).__name__, e))
             return []
 
     with ThreadPoolExecutor(max_workers=jobs) as ex:
@@ -212,10 +212,10 @@ def judge_run(run: Run, plan: Plan, records: list, export: bool = True) -> int:
         failures += report(run, rows)
     for f in failures:
         lines.insert(len(lines) - 1, "FAIL: %s" % f)
+    print("\n".join(lines))
     if export:
         from export.kcidb import kcidb
         kcidb.export(run, rows)
-    print("\n".join(lines))
     ok = all(r.get("ok") for r in rows) and not failures
     return 0 if ok else 1
 
