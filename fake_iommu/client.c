@@ -4,16 +4,31 @@
  * devices its probe_device claims. Adding one makes the core probe it into
  * a group of its own with a DMA default domain.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#define dev_fmt(fmt) pr_fmt(fmt)
+
 #include <linux/dma-mapping.h>
+#include <linux/export.h>
 #include <linux/idr.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "client.h"
+#include "knobs.h"
+#include "lockprobe.h"
 
-/* Protects fi_clients; never taken on the attach or map paths. */
+/* Protects fi_clients and fi_clients_enabled; never taken on the attach or map paths. */
 DEFINE_MUTEX(fi_clients_lock);
 LIST_HEAD(fi_clients);
 static DEFINE_IDA(fi_client_ida);
+/* Off while no IOMMU of this module's is registered (watch=, unload). */
+static bool fi_clients_enabled;
+
+void fi_clients_enable(bool enable)
+{
+	mutex_lock(&fi_clients_lock);
+	fi_clients_enabled = enable;
+	mutex_unlock(&fi_clients_lock);
+}
 
 /*
  * Called by probe_device, under the core's probe lock: the device is ours
@@ -36,28 +51,6 @@ struct fi_client *fi_client_lookup(struct device *dev)
 	return found;
 }
 
-void fi_count(struct fi_client *client, enum fi_counter c)
-{
-	if (client)
-		atomic_long_inc(&client->count[c]);
-	atomic_long_inc(&fi_total[c]);
-}
-
-/**
- * fake_iommu_count - count an event seen on a device of the watched driver
- * @c: the counter, e.g. FI_STALE_ATTACH when a DMA shows the hardware on
- *     another domain than the core has the device on
- *
- * For checks made outside this module (the harness's DMA oracle on a real
- * device): the totals only, as for every watched device.
- */
-void fake_iommu_count(enum fi_counter c)
-{
-	if (c < FI_NR_COUNTERS)
-		fi_count(NULL, c);
-}
-EXPORT_SYMBOL_GPL(fake_iommu_count);
-
 static struct device *fi_client_add(bool deferred, const char *driver_override,
 				    bool by_user)
 {
@@ -65,9 +58,6 @@ static struct device *fi_client_add(bool deferred, const char *driver_override,
 	struct platform_device *pdev;
 	int ret;
 
-	/* Not registered as an IOMMU: it checks another driver (watch.c). */
-	if (fi_watching())
-		return ERR_PTR(-EOPNOTSUPP);
 	client = kzalloc(sizeof(*client), GFP_KERNEL);
 	if (!client)
 		return ERR_PTR(-ENOMEM);
@@ -95,6 +85,12 @@ static struct device *fi_client_add(bool deferred, const char *driver_override,
 
 	/* Listed before device_add(): the core probes it from there. */
 	mutex_lock(&fi_clients_lock);
+	if (!fi_clients_enabled) {
+		/* Not registered as an IOMMU (watch=): nothing would probe it. */
+		mutex_unlock(&fi_clients_lock);
+		ret = -EOPNOTSUPP;
+		goto err_put;
+	}
 	list_add_tail(&client->node, &fi_clients);
 	mutex_unlock(&fi_clients_lock);
 
@@ -102,7 +98,7 @@ static struct device *fi_client_add(bool deferred, const char *driver_override,
 	if (ret)
 		goto err_unlist;
 	if (!pdev->dev.iommu_group) {
-		dev_err(&pdev->dev, "fake_iommu: the IOMMU core did not probe the client\n");
+		dev_err(&pdev->dev, "the IOMMU core did not probe the client\n");
 		ret = -ENODEV;
 		goto err_del;
 	}
@@ -187,11 +183,7 @@ EXPORT_SYMBOL_GPL(fake_iommu_client_deferred);
  */
 void fake_iommu_counters(struct device *dev, long *out)
 {
-	struct fi_client *client = dev ? fi_client_of(dev) : NULL;
-	int i;
-
-	for (i = 0; i < FI_NR_COUNTERS; i++)
-		out[i] = atomic_long_read(client ? &client->count[i] : &fi_total[i]);
+	fi_counts_read(dev ? fi_counts_of(fi_client_of(dev)) : NULL, out);
 }
 EXPORT_SYMBOL_GPL(fake_iommu_counters);
 

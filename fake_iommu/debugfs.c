@@ -1,51 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fake_iommu's debugfs directory: knobs, client management, counters, the
- * consistency check (consistency.c) and attach failure injection.
+ * consistency check (consistency.c) and the fault attribute of failed
+ * attaches (faults.c).
  */
-#include <linux/ctype.h>
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu-dma.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
 
-#include "internal.h"
+#include "client.h"
+#include "core_view.h"
+#include "counters.h"
+#include "debugfs.h"
+#include "faults.h"
+#include "knobs.h"
 #include "kparse.h"
-
-struct fi_knobs fi_knobs = {
-	/*
-	 * Counting runs print nothing inside attach_dev: a WARNING printed on
-	 * one variant's attach and not on another's would skew the race counts.
-	 * Splat evidence comes from runs that turn these on.
-	 */
-	.core_assert = 0,
-	.deferred = 1,
-	.warn = 0,
-	/* VT-d's and AMD's first attach allocate with GFP_KERNEL and may sleep. */
-	.attach_may_sleep = 1,
-};
-DECLARE_FAULT_ATTR(fi_fail_attach);
-atomic_long_t fi_total[FI_NR_COUNTERS];
-
-const char * const fi_counter_names[FI_NR_COUNTERS] = {
-	[FI_UNLOCKED_ATTACH] = "unlocked_attach",
-	[FI_OVERLAPPING_ATTACH] = "overlapping_attach",
-	[FI_STALE_ATTACH] = "stale_attach",
-	[FI_REPEAT_ATTACH] = "repeat_attach",
-	[FI_ATOMIC_ATTACH] = "atomic_attach",
-	[FI_UNMAP_UNMAPPED] = "unmap_unmapped",
-	[FI_MAP_OVER_MAPPED] = "map_over_mapped",
-	[FI_INCONSISTENT] = "inconsistent",
-	[FI_MAP_INTO_DETACHED] = "map_into_detached",
-	[FI_MAP_UNBOUND] = "map_unbound",
-	[FI_ATTACH] = "attach",
-	[FI_DEFERRED_ATTACH] = "deferred_attach",
-	[FI_ATTACH_FAILED] = "attach_failed",
-	[FI_MAPPED_PAGES] = "mapped_pages",
-	[FI_UNMAPPED_PAGES] = "unmapped_pages",
-};
-EXPORT_SYMBOL_GPL(fi_counter_names);
 
 static struct dentry *fi_dir;
 
@@ -61,68 +34,6 @@ static int fi_get_line(const char __user *ubuf, size_t len, char *buf, size_t si
 		buf[len - 1] = '\0';
 	return 0;
 }
-
-struct fi_knob {
-	const char *name;
-	u32 *val;
-	u32 min, max;
-};
-
-static const struct fi_knob fi_knob_table[] = {
-	{ "attach_delay_us", &fi_knobs.attach_delay_us, 0, 100000 },
-	{ "attach_delay_sleeps", &fi_knobs.attach_delay_sleeps, 0, 1 },
-	{ "attach_drops", &fi_knobs.attach_drops, 0, 1 },
-	{ "attach_may_sleep", &fi_knobs.attach_may_sleep, 0, 1 },
-	{ "core_assert", &fi_knobs.core_assert, 0, 1 },
-	{ "deferred", &fi_knobs.deferred, 0, 1 },
-	{ "warn", &fi_knobs.warn, 0, 1 },
-};
-
-/**
- * fake_iommu_knob - set a knob from another module, within its range
- * @name: the knob's debugfs name
- * @val: the new value
- * @old: where to store the previous value, or NULL
- */
-int fake_iommu_knob(const char *name, u32 val, u32 *old)
-{
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(fi_knob_table); i++) {
-		const struct fi_knob *k = &fi_knob_table[i];
-
-		if (strcmp(k->name, name))
-			continue;
-		if (val < k->min || val > k->max)
-			return -EINVAL;
-		if (old)
-			*old = READ_ONCE(*k->val);
-		WRITE_ONCE(*k->val, val);
-		return 0;
-	}
-	return -ENOENT;
-}
-EXPORT_SYMBOL_GPL(fake_iommu_knob);
-
-/**
- * fake_iommu_fail_attaches - make the next deferred attaches fail
- * @times: how many; 0 stops injecting
- *
- * The same fault attribute as debugfs fail_attach/, set to fail every time.
- * Return: 0, or -EOPNOTSUPP without CONFIG_FAULT_INJECTION.
- */
-int fake_iommu_fail_attaches(unsigned int times)
-{
-#ifdef CONFIG_FAULT_INJECTION
-	fi_fail_attach.probability = times ? 100 : 0;
-	fi_fail_attach.interval = 1;
-	atomic_set(&fi_fail_attach.times, times);
-	return 0;
-#else
-	return -EOPNOTSUPP;
-#endif
-}
-EXPORT_SYMBOL_GPL(fake_iommu_fail_attaches);
 
 static ssize_t fi_knob_read(struct file *file, char __user *ubuf, size_t len, loff_t *ppos)
 {
@@ -145,7 +56,7 @@ static ssize_t fi_knob_write(struct file *file, const char __user *ubuf, size_t 
 	if (!ret)
 		ret = kparse_u32(buf, knob->min, knob->max, &v);
 	if (ret) {
-		pr_warn_ratelimited("fake_iommu: %s: value is not a number in %u..%u\n",
+		pr_warn_ratelimited("%s: value is not a number in %u..%u\n",
 				    knob->name, knob->min, knob->max);
 		return ret;
 	}
@@ -164,17 +75,19 @@ static const struct file_operations fi_knob_fops = {
 static int fi_counters_show(struct seq_file *s, void *unused)
 {
 	struct fi_client *client;
+	long v[FI_NR_COUNTERS];
 	int i;
 
+	fi_counts_read(NULL, v);
 	for (i = 0; i < FI_NR_COUNTERS; i++)
-		seq_printf(s, "total.%s %ld\n", fi_counter_names[i],
-			   atomic_long_read(&fi_total[i]));
+		seq_printf(s, "total.%s %ld\n", fi_counter_names[i], v[i]);
 	mutex_lock(&fi_clients_lock);
-	list_for_each_entry(client, &fi_clients, node)
+	list_for_each_entry(client, &fi_clients, node) {
+		fi_counts_read(&client->counts, v);
 		for (i = 0; i < FI_NR_COUNTERS; i++)
 			seq_printf(s, "%s.%s %ld\n", dev_name(&client->pdev->dev),
-				   fi_counter_names[i],
-				   atomic_long_read(&client->count[i]));
+				   fi_counter_names[i], v[i]);
+	}
 	mutex_unlock(&fi_clients_lock);
 	return 0;
 }
@@ -214,18 +127,15 @@ static ssize_t fi_reset_write(struct file *file, const char __user *ubuf, size_t
 	struct fi_client *client;
 	char buf[8];
 	u32 v;
-	int i;
 
 	if (fi_get_line(ubuf, len, buf, sizeof(buf)) || kparse_u32(buf, 1, 1, &v)) {
-		pr_warn_ratelimited("fake_iommu: reset: write 1 to zero the counters\n");
+		pr_warn_ratelimited("reset: write 1 to zero the counters\n");
 		return -EINVAL;
 	}
 	mutex_lock(&fi_clients_lock);
-	for (i = 0; i < FI_NR_COUNTERS; i++) {
-		atomic_long_set(&fi_total[i], 0);
-		list_for_each_entry(client, &fi_clients, node)
-			atomic_long_set(&client->count[i], 0);
-	}
+	fi_counts_zero(NULL);
+	list_for_each_entry(client, &fi_clients, node)
+		fi_counts_zero(&client->counts);
 	mutex_unlock(&fi_clients_lock);
 	return len;
 }
@@ -244,7 +154,7 @@ static ssize_t fi_add_write(struct file *file, const char __user *ubuf, size_t l
 	u32 n;
 
 	if (fi_get_line(ubuf, len, buf, sizeof(buf)) || kparse_u32(buf, 1, 64, &n)) {
-		pr_warn_ratelimited("fake_iommu: add_clients: value is not a number in 1..64\n");
+		pr_warn_ratelimited("add_clients: value is not a number in 1..64\n");
 		return -EINVAL;
 	}
 	ret = fi_clients_add_user(n);
@@ -271,7 +181,7 @@ static ssize_t fi_remove_write(struct file *file, const char __user *ubuf, size_
 		return len;
 	}
 	if (ret || kparse_u32(buf, 0, INT_MAX, &id)) {
-		pr_warn_ratelimited("fake_iommu: remove_client: value is not a client id or \"all\"\n");
+		pr_warn_ratelimited("remove_client: value is not a client id or \"all\"\n");
 		return -EINVAL;
 	}
 	/* Taken off the list under the lock: two removals cannot both win. */
@@ -286,7 +196,7 @@ static ssize_t fi_remove_write(struct file *file, const char __user *ubuf, size_
 	}
 	mutex_unlock(&fi_clients_lock);
 	if (!found) {
-		pr_warn_ratelimited("fake_iommu: remove_client: no unbound client %u added here\n",
+		pr_warn_ratelimited("remove_client: no unbound client %u added here\n",
 				    id);
 		return -EINVAL;
 	}
@@ -303,12 +213,12 @@ static const struct file_operations fi_remove_fops = {
 int fi_debugfs_init(void)
 {
 	struct dentry *d;
-	int i;
+	unsigned int i;
 
 	fi_dir = debugfs_create_dir("fake_iommu", NULL);
 	if (IS_ERR(fi_dir))
 		return PTR_ERR(fi_dir);
-	for (i = 0; i < ARRAY_SIZE(fi_knob_table); i++)
+	for (i = 0; i < fi_nr_knobs; i++)
 		debugfs_create_file(fi_knob_table[i].name, 0600, fi_dir,
 				    (void *)&fi_knob_table[i], &fi_knob_fops);
 	debugfs_create_file("counters", 0400, fi_dir, NULL, &fi_counters_fops);

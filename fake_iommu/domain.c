@@ -4,23 +4,24 @@
  * PFN in an xarray), so iova_to_phys answers truthfully and every mapping
  * can be accounted for.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#define dev_fmt(fmt) pr_fmt(fmt)
+
 #include <linux/dma-mapping.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "client.h"
+#include "domain.h"
+#include "knobs.h"
 
 /* Protects fi_domains: allocation and free only. */
-DEFINE_MUTEX(fi_domains_lock);
-LIST_HEAD(fi_domains);
+static DEFINE_MUTEX(fi_domains_lock);
+static LIST_HEAD(fi_domains);
 
-static bool fi_is_paging(struct iommu_domain *domain)
-{
-	return domain && (domain->type & __IOMMU_DOMAIN_PAGING);
-}
-
-static int fi_map_pages(struct iommu_domain *domain, unsigned long iova,
-			phys_addr_t paddr, size_t pgsize, size_t pgcount,
-			int prot, gfp_t gfp, size_t *mapped)
+int fi_map_pages(struct iommu_domain *domain, unsigned long iova,
+		 phys_addr_t paddr, size_t pgsize, size_t pgcount,
+		 int prot, gfp_t gfp, size_t *mapped)
 {
 	struct fi_domain *fd = to_fi_domain(domain);
 	struct device *dev = fd->owner ? &fd->owner->pdev->dev : NULL;
@@ -30,9 +31,9 @@ static int fi_map_pages(struct iommu_domain *domain, unsigned long iova,
 
 	/* dev->driver is read racily: a count, not a lock-protected state. */
 	if (dev && (domain->type & __IOMMU_DOMAIN_DMA_API) && !READ_ONCE(dev->driver))
-		fi_count(fd->owner, FI_MAP_UNBOUND);
+		fi_count(fi_counts_of(fd->owner), FI_MAP_UNBOUND);
 	if (!atomic_read(&fd->users)) {
-		fi_count(fd->owner, FI_MAP_INTO_DETACHED);
+		fi_count(fi_counts_of(fd->owner), FI_MAP_INTO_DETACHED);
 		if (dev)
 			fi_warn(dev, "map at %#lx into a domain no device is attached to\n",
 				iova);
@@ -48,20 +49,20 @@ static int fi_map_pages(struct iommu_domain *domain, unsigned long iova,
 			return xa_err(old);
 		}
 		if (old) {
-			fi_count(fd->owner, FI_MAP_OVER_MAPPED);
+			fi_count(fi_counts_of(fd->owner), FI_MAP_OVER_MAPPED);
 			if (dev)
 				fi_warn(dev, "map over a live mapping at %#lx\n",
 					idx << PAGE_SHIFT);
 		}
-		fi_count(fd->owner, FI_MAPPED_PAGES);
+		fi_count(fi_counts_of(fd->owner), FI_MAPPED_PAGES);
 	}
 	*mapped = pgcount * pgsize;
 	return 0;
 }
 
-static size_t fi_unmap_pages(struct iommu_domain *domain, unsigned long iova,
-			     size_t pgsize, size_t pgcount,
-			     struct iommu_iotlb_gather *gather)
+size_t fi_unmap_pages(struct iommu_domain *domain, unsigned long iova,
+		      size_t pgsize, size_t pgcount,
+		      struct iommu_iotlb_gather *gather)
 {
 	struct fi_domain *fd = to_fi_domain(domain);
 	unsigned long flags;
@@ -75,18 +76,18 @@ static size_t fi_unmap_pages(struct iommu_domain *domain, unsigned long iova,
 		old = xa_erase(&fd->table, idx);
 		spin_unlock_irqrestore(&fd->lock, flags);
 		if (!old) {
-			fi_count(fd->owner, FI_UNMAP_UNMAPPED);
+			fi_count(fi_counts_of(fd->owner), FI_UNMAP_UNMAPPED);
 			if (fd->owner)
 				fi_warn(&fd->owner->pdev->dev, "unmap of unmapped %#lx\n",
 					idx << PAGE_SHIFT);
 		}
-		fi_count(fd->owner, FI_UNMAPPED_PAGES);
+		fi_count(fi_counts_of(fd->owner), FI_UNMAPPED_PAGES);
 	}
 	/* All of it: the core WARNs on a short unmap; we counted instead. */
 	return pgcount * pgsize;
 }
 
-static phys_addr_t fi_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova)
+phys_addr_t fi_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova)
 {
 	void *entry = xa_load(&to_fi_domain(domain)->table, iova >> PAGE_SHIFT);
 
@@ -95,7 +96,7 @@ static phys_addr_t fi_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova)
 	return PFN_PHYS(xa_to_value(entry)) | (iova & ~PAGE_MASK);
 }
 
-static void fi_domain_free(struct iommu_domain *domain)
+void fi_domain_free(struct iommu_domain *domain)
 {
 	struct fi_domain *fd = to_fi_domain(domain);
 
@@ -106,15 +107,17 @@ static void fi_domain_free(struct iommu_domain *domain)
 	kfree(fd);
 }
 
-static const struct iommu_domain_ops fi_paging_ops = {
-	.attach_dev = fi_attach_dev,
-	.map_pages = fi_map_pages,
-	.unmap_pages = fi_unmap_pages,
-	.iova_to_phys = fi_iova_to_phys,
-	.free = fi_domain_free,
-};
+bool fi_domains_leaked(void)
+{
+	bool leaked;
 
-struct iommu_domain *fi_domain_alloc_paging(struct device *dev)
+	mutex_lock(&fi_domains_lock);
+	leaked = !list_empty(&fi_domains);
+	mutex_unlock(&fi_domains_lock);
+	return leaked;
+}
+
+struct iommu_domain *fi_domain_alloc(struct device *dev, const struct iommu_domain_ops *ops)
 {
 	struct fi_domain *fd;
 
@@ -124,7 +127,7 @@ struct iommu_domain *fi_domain_alloc_paging(struct device *dev)
 	xa_init(&fd->table);
 	spin_lock_init(&fd->lock);
 	fd->owner = fi_client_of(dev);
-	fd->domain.ops = &fi_paging_ops;
+	fd->domain.ops = ops;
 	fd->domain.pgsize_bitmap = PAGE_SIZE;
 	fd->domain.geometry.aperture_start = 0;
 	fd->domain.geometry.aperture_end = DMA_BIT_MASK(48);
@@ -135,14 +138,13 @@ struct iommu_domain *fi_domain_alloc_paging(struct device *dev)
 	return &fd->domain;
 }
 
-/* Pages mapped in a paging domain's table; 0 for the static domains. */
 unsigned long fi_domain_pages(struct iommu_domain *domain)
 {
 	struct fi_domain *fd;
 	unsigned long idx, n = 0;
 	void *entry;
 
-	if (!fi_is_paging(domain) || domain->ops != &fi_paging_ops)
+	if (!fi_is_paging(domain))
 		return 0;
 	fd = to_fi_domain(domain);
 	xa_for_each(&fd->table, idx, entry)

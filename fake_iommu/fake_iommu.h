@@ -13,6 +13,13 @@
 
 #define FAKE_IOMMU_CLIENT_NAME "fake_iommu_client"
 
+/*
+ * The longest attach delay (knob attach_delay_us): a busy wait where
+ * attach_dev runs in atomic context, as long as VT-d's queued invalidation
+ * may spin with interrupts off.
+ */
+#define FAKE_IOMMU_MAX_ATTACH_DELAY_US 1000
+
 /* Counters, per client and in total. fi_counter_names[] spells them. */
 enum fi_counter {
 	/* Race and policy detectors. */
@@ -53,7 +60,7 @@ void fake_iommu_count(enum fi_counter c);
 unsigned long fake_iommu_watch_missed(void);
 int fake_iommu_check(struct device *dev, bool expect_unmapped);
 int fake_iommu_knob(const char *name, u32 val, u32 *old);
-int fake_iommu_fail_attaches(unsigned int times);
+void fake_iommu_fail_attaches(unsigned int times);
 void fake_iommu_set_attach_lock(struct mutex *lock);
 
 #endif /* FAKE_IOMMU_H */

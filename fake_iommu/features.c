@@ -5,9 +5,13 @@
  * boot never defers an attach: every gap is one line at load, never a
  * build failure and never a silent hole in the results.
  */
-#include <linux/crash_dump.h>
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include "internal.h"
+#include <linux/crash_dump.h>
+#include <linux/kernel.h>
+#include <linux/printk.h>
+
+#include "features.h"
 
 struct fi_feature {
 	bool present;
@@ -23,7 +27,7 @@ void fi_report_kernel_features(void)
 		{ IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP), "CONFIG_DEBUG_ATOMIC_SLEEP is not set",
 		  "no sleeping-in-atomic BUG can appear; atomic_attach still counts" },
 		{ IS_ENABLED(CONFIG_FAULT_INJECTION), "CONFIG_FAULT_INJECTION is not set",
-		  "no attach failure can be injected; fault_first_map is skipped" },
+		  "fail_attach/ and fail-nth cannot fail an attach; the harness still can" },
 		{ IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS),
 		  "CONFIG_FAULT_INJECTION_DEBUG_FS is not set", "no fail_attach/ in debugfs" },
 		{ IS_ENABLED(CONFIG_KALLSYMS), "CONFIG_KALLSYMS is not set",
@@ -38,5 +42,5 @@ void fi_report_kernel_features(void)
 
 	for (i = 0; i < ARRAY_SIZE(features); i++)
 		if (!features[i].present)
-			pr_notice("fake_iommu: %s: %s\n", features[i].missing, features[i].lost);
+			pr_notice("%s: %s\n", features[i].missing, features[i].lost);
 }

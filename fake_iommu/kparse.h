@@ -8,6 +8,7 @@
 #ifndef FAKE_IOMMU_KPARSE_H
 #define FAKE_IOMMU_KPARSE_H
 
+#include <linux/ctype.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <linux/types.h>

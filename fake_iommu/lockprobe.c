@@ -9,10 +9,14 @@
  * there: fields follow the mutex, so it never reads past the structure
  * (ksize() may be larger than what was allocated, and KASAN knows).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#define dev_fmt(fmt) pr_fmt(fmt)
+
+#include <linux/iommu.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "lockprobe.h"
 
 #define FI_OWNER_FLAGS 0x7UL
 
@@ -53,7 +57,7 @@ int fi_group_mutex_probe(struct device *dev)
 	scan.size = ksize(dev->iommu_group);
 	iommu_group_for_each_dev(dev->iommu_group, &scan, fi_scan_locked_group);
 	if (scan.found < 0 || fi_word_is_current(dev->iommu_group, scan.found)) {
-		dev_err(dev, "fake_iommu: cannot locate the group mutex owner\n");
+		dev_err(dev, "cannot locate the group mutex owner\n");
 		return -ENODEV;
 	}
 	WRITE_ONCE(fi_mutex_offset, scan.found);

@@ -8,16 +8,24 @@
  * whose attach is deferred until the first DMA mapping, as AMD and Intel do
  * in kdump capture kernels.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
 #include <linux/platform_device.h>
 
-#include "internal.h"
+#include "attach.h"
+#include "client.h"
+#include "debugfs.h"
+#include "domain.h"
+#include "features.h"
+#include "knobs.h"
+#include "watch.h"
 
 static unsigned int clients = 1;
 module_param(clients, uint, 0444);
 MODULE_PARM_DESC(clients, "client devices created at load (default 1, max 64)");
 
-struct iommu_device fi_iommu;
+static struct iommu_device fi_iommu;
 static struct platform_device *fi_hwdev;
 
 static struct iommu_device *fi_probe_device(struct device *dev)
@@ -61,7 +69,20 @@ static struct iommu_domain fi_blocked_domain = {
 	.ops = &fi_static_domain_ops,
 };
 
-const struct iommu_ops fi_ops = {
+static const struct iommu_domain_ops fi_paging_ops = {
+	.attach_dev = fi_attach_dev,
+	.map_pages = fi_map_pages,
+	.unmap_pages = fi_unmap_pages,
+	.iova_to_phys = fi_iova_to_phys,
+	.free = fi_domain_free,
+};
+
+static struct iommu_domain *fi_domain_alloc_paging(struct device *dev)
+{
+	return fi_domain_alloc(dev, &fi_paging_ops);
+}
+
+static const struct iommu_ops fi_ops = {
 	.owner = THIS_MODULE,
 	.probe_device = fi_probe_device,
 	.device_group = generic_device_group,
@@ -78,7 +99,7 @@ static int __init fi_init(void)
 	int ret;
 
 	if (clients > 64) {
-		pr_err("fake_iommu: clients=%u is out of range 0..64\n", clients);
+		pr_err("clients=%u is out of range 0..64\n", clients);
 		return -EINVAL;
 	}
 
@@ -91,7 +112,7 @@ static int __init fi_init(void)
 	 */
 	if (fi_watching()) {
 		if (clients) {
-			pr_err("fake_iommu: watch=: no clients of its own (clients=0)\n");
+			pr_err("watch=: no clients of its own (clients=0)\n");
 			return -EINVAL;
 		}
 		ret = fi_debugfs_init();
@@ -121,16 +142,18 @@ static int __init fi_init(void)
 		goto err_sysfs;
 
 	/* A first client locates the group mutex for the lock detector. */
+	fi_clients_enable(true);
 	ret = fi_clients_add_user(clients ? clients : 1);
 	if (ret)
 		goto err_register;
 	if (!clients)
 		fi_clients_remove_all();
-	pr_info("fake_iommu: registered with %u client(s), attach %s\n",
+	pr_info("registered with %u client(s), attach %s\n",
 		clients, fi_knobs.deferred ? "deferred" : "immediate");
 	return 0;
 
 err_register:
+	fi_clients_enable(false);
 	fi_clients_remove_all();
 	iommu_device_unregister(&fi_iommu);
 err_sysfs:
@@ -150,12 +173,13 @@ static void __exit fi_exit(void)
 		fi_watch_exit();
 		return;
 	}
+	fi_clients_enable(false);
 	fi_clients_remove_all();
 	iommu_device_unregister(&fi_iommu);
 	iommu_device_sysfs_remove(&fi_iommu);
 	platform_device_unregister(fi_hwdev);
-	if (!list_empty(&fi_domains))
-		pr_err("fake_iommu: paging domains leaked at unload\n");
+	if (fi_domains_leaked())
+		pr_err("paging domains leaked at unload\n");
 }
 
 module_init(fi_init);

@@ -9,7 +9,9 @@
  * DMA-map path) that finds attach_deferred already clear has lost the
  * flag to another attach: over the domain the core has, or is installing
  * in an attach_dev running now, it is stale; of that same domain, a
- * repeat. (The core clears the flag after a deferred attach_dev returns,
+ * repeat. The core's domain is read only where the attach holds
+ * group->mutex: on vanilla 6.12's unlocked path only an attach still
+ * running is seen. (The core clears the flag after a deferred attach_dev returns,
  * before a locked one.) What the hardware then does is the harness's DMA
  * oracle's to find.
  *
@@ -22,12 +24,17 @@
  * An optimised (jump) probe would differ: the guest turns optimisation
  * off (debug.kprobes-optimization=0).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/preempt.h>
 
-#include "internal.h"
+#include "core_view.h"
+#include "counters.h"
+#include "lockprobe.h"
+#include "watch.h"
 
 static char *watch;
 module_param(watch, charp, 0444);
@@ -56,15 +63,25 @@ static unsigned int fi_watch_own_preempt;
 static bool fi_watch_own_ftrace;
 static bool fi_watch_calibrated;
 
+/* Were interrupts off where the probe hit? VT-d and AMD-Vi are x86's. */
+static bool fi_watch_irqs_were_off(struct pt_regs *regs)
+{
+#ifdef CONFIG_X86
+	return regs_irqs_disabled(regs);
+#else
+	return false;	/* not reached: fi_watch_init() refuses other architectures */
+#endif
+}
+
 static bool fi_watch_atomic(struct pt_regs *regs)
 {
 	if (in_nmi() == fi_watch_own_ftrace ||
 	    kprobe_ftrace(&fi_watch_probe.kp) != fi_watch_own_ftrace) {
-		pr_warn_once("fake_iommu: watch: the probe is not the calibrated kind: atomic_attach not measured\n");
+		pr_warn_once("watch: the probe is not the calibrated kind: atomic_attach not measured\n");
 		return false;
 	}
 	return (preempt_count() & PREEMPT_MASK) > fi_watch_own_preempt ||
-	       (preempt_count() & SOFTIRQ_MASK) || !(regs->flags & X86_EFLAGS_IF);
+	       (preempt_count() & SOFTIRQ_MASK) || fi_watch_irqs_were_off(regs);
 }
 
 /* A deferred attach that lost attach_deferred to another attach. */
@@ -195,29 +212,33 @@ int fi_watch_init(void)
 {
 	int ret = -ENODEV;
 
+	if (!IS_ENABLED(CONFIG_X86)) {
+		pr_err("watch=%s: x86 only (the probe reads x86's interrupted context)\n", watch);
+		return -EOPNOTSUPP;
+	}
 	if (!IS_ENABLED(CONFIG_KRETPROBES)) {
-		pr_err("fake_iommu: watch=%s needs CONFIG_KRETPROBES\n", watch);
+		pr_err("watch=%s needs CONFIG_KRETPROBES\n", watch);
 		return -EOPNOTSUPP;
 	}
 	bus_for_each_dev(&pci_bus_type, NULL, &ret, fi_watch_locate);
 	if (ret) {
-		pr_err("fake_iommu: watch=%s: cannot locate the group mutex on a PCI device in an IOMMU group: %d\n",
+		pr_err("watch=%s: cannot locate the group mutex on a PCI device in an IOMMU group: %d\n",
 		       watch, ret);
 		return ret;
 	}
 	ret = fi_watch_calibrate();
 	if (ret) {
-		pr_err("fake_iommu: watch=%s: cannot measure what a kprobe adds to the preempt count: %d\n",
+		pr_err("watch=%s: cannot measure what a kprobe adds to the preempt count: %d\n",
 		       watch, ret);
 		return ret;
 	}
 	fi_watch_probe.kp.symbol_name = watch;
 	ret = register_kretprobe(&fi_watch_probe);
 	if (ret) {
-		pr_err("fake_iommu: watch=%s: cannot probe it: %d\n", watch, ret);
+		pr_err("watch=%s: cannot probe it: %d\n", watch, ret);
 		return ret;
 	}
-	pr_info("fake_iommu: watching %s (a kprobe adds %u preempt level(s), through %s)\n",
+	pr_info("watching %s (a kprobe adds %u preempt level(s), through %s)\n",
 		watch, fi_watch_own_preempt, fi_watch_own_ftrace ? "ftrace" : "int3");
 	return 0;
 }

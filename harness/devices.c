@@ -4,6 +4,8 @@
  * clients, whose fake hardware the harness can ask, and QEMU's edu behind
  * a real IOMMU (VT-d in a capture kernel), which only a DMA can ask.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -117,6 +119,6 @@ int hr_devices_select(void)
 		hr_devices = &hr_edu_devices;
 		return 0;
 	}
-	pr_err("harness: devices=%s is not fake or edu\n", devices);
+	pr_err("devices=%s is not fake or edu\n", devices);
 	return -EINVAL;
 }

@@ -9,16 +9,21 @@
  *
  * edu_plant, before the crash: map two pages for edu, put a pattern in
  * edu's buffer, leave the pages zeroed and mapped. The guest passes their
- * IOVAs and physical addresses to the capture kernel (planted_iova,
- * planted_phys). blocked_dma, in the capture kernel, with no DMA-API
+ * IOVAs and physical addresses to the capture kernel, which loads this
+ * module with them (planted_iova, planted_phys: read-only once loaded,
+ * and used only in a capture kernel, only on pages outside its own
+ * memory: the crashed kernel's, which /proc/vmcore serves as well).
+ * blocked_dma, in the capture kernel, with no DMA-API
  * driver bound: edu writes its buffer to the first page (the control: the
  * copied entry must carry it, maps_ok), then, once DMA ownership is
  * claimed as VFIO does, to the second (other_ok if it lands, other_failed
  * if blocked). A pattern in the second page is a DMA the core believed
  * blocked: counted inconsistent.
  */
+#include <linux/crash_dump.h>
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
+#include <linux/ioport.h>
 #include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -29,9 +34,9 @@
 #define HR_PLANTS 2
 static unsigned long planted_iova[HR_PLANTS], planted_phys[HR_PLANTS];
 static unsigned int hr_nr_iova, hr_nr_phys;
-module_param_array(planted_iova, ulong, &hr_nr_iova, 0644);
+module_param_array(planted_iova, ulong, &hr_nr_iova, 0444);
 MODULE_PARM_DESC(planted_iova, "blocked_dma: the IOVAs edu_plant mapped before the crash");
-module_param_array(planted_phys, ulong, &hr_nr_phys, 0644);
+module_param_array(planted_phys, ulong, &hr_nr_phys, 0444);
 MODULE_PARM_DESC(planted_phys, "blocked_dma: the physical addresses of those pages");
 
 #define HR_PLANT_SEED 0x5eed1e55
@@ -150,6 +155,29 @@ static int hr_blocked_dma(struct hr_run *run, struct pci_dev *pdev, void __iomem
 	return 0;
 }
 
+/*
+ * The planted pages as the capture kernel got them: two of each, page
+ * aligned, and none in this kernel's own System RAM (so never memory it
+ * allocates from).
+ */
+static const char *hr_planted_invalid(void)
+{
+	int i;
+
+	if (hr_nr_iova != HR_PLANTS || hr_nr_phys != HR_PLANTS || !planted_phys[1])
+		return "planted_iova and planted_phys not set: edu_plant before the crash";
+	if (!is_kdump_kernel())
+		return "planted pages are read only in a capture kernel";
+	for (i = 0; i < HR_PLANTS; i++) {
+		if (!PAGE_ALIGNED(planted_iova[i]) || !PAGE_ALIGNED(planted_phys[i]))
+			return "a planted page is not page aligned";
+		if (region_intersects(planted_phys[i], PAGE_SIZE, IORESOURCE_SYSTEM_RAM,
+				      IORES_DESC_NONE) != REGION_DISJOINT)
+			return "a planted page is in this kernel's own memory";
+	}
+	return NULL;
+}
+
 int hr_blocked_round(struct hr_run *run)
 {
 	struct pci_dev *pdev = pci_get_device(HR_EDU_VENDOR, HR_EDU_DEVICE, NULL);
@@ -158,10 +186,9 @@ int hr_blocked_round(struct hr_run *run)
 
 	if (!pdev)
 		return -ENODEV;
-	if (hr_nr_iova != HR_PLANTS || hr_nr_phys != HR_PLANTS || !planted_phys[1]) {
-		run->error = "planted_iova and planted_phys not set: edu_plant before the crash";
+	run->error = hr_planted_invalid();
+	if (run->error)
 		goto out;
-	}
 	/* An owner such as VFIO claims a device no DMA-API driver is bound to. */
 	device_release_driver(&pdev->dev);
 	if (!pdev->dev.iommu || !pdev->dev.iommu->attach_deferred) {

@@ -10,6 +10,8 @@
  *
  * One scenario runs at a time, in a kthread, so rmmod can stop it.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/debugfs.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
@@ -30,7 +32,7 @@ static bool hr_running;
 static char hr_results[HR_RESULTS_SIZE];
 static struct dentry *hr_dir;
 
-/* Print a block line by line so each lands in dmesg with its own prefix. */
+/* Print a block line by line: each line a dmesg record of its own, tagged. */
 static void hr_print_lines(const char *text)
 {
 	const char *nl;
@@ -67,7 +69,7 @@ static int hr_runner_fn(void *data)
 	out = kzalloc(HR_RESULTS_SIZE, GFP_KERNEL);
 	seq_buf_init(&s, out ? out : hr_results, HR_RESULTS_SIZE);
 	hr_report_params(run, &s);
-	pr_info("harness: BEGIN %s\n", seq_buf_str(&s));
+	pr_info("BEGIN %s\n", seq_buf_str(&s));
 	seq_buf_clear(&s);
 
 	if (hr_has(run, "delay_us"))
@@ -103,7 +105,7 @@ static int hr_runner_fn(void *data)
 
 	hr_report(run, &s, ret);
 	hr_print_lines(seq_buf_str(&s));
-	pr_info("harness: END %s %s rounds=%u\n", sc->name,
+	pr_info("END %s %s rounds=%u\n", sc->name,
 		strstr(seq_buf_str(&s), "\nnot ok") ? "not_ok" : "ok", run->rounds);
 
 	mutex_lock(&hr_lock);
@@ -134,7 +136,7 @@ static ssize_t hr_trigger_write(struct file *file, const char __user *ubuf, size
 	int ret;
 
 	if (!len || len >= sizeof(line)) {
-		pr_warn_ratelimited("harness: trigger: line must be 1..%zu bytes\n",
+		pr_warn_ratelimited("trigger: line must be 1..%zu bytes\n",
 				    sizeof(line) - 1);
 		return -EINVAL;
 	}
@@ -142,7 +144,7 @@ static ssize_t hr_trigger_write(struct file *file, const char __user *ubuf, size
 		return -EFAULT;
 	line[len] = '\0';
 	if (strlen(line) != len) {
-		pr_warn_ratelimited("harness: trigger: line contains a NUL byte\n");
+		pr_warn_ratelimited("trigger: line contains a NUL byte\n");
 		return -EINVAL;
 	}
 	run = kzalloc(sizeof(*run), GFP_KERNEL);
@@ -151,7 +153,7 @@ static ssize_t hr_trigger_write(struct file *file, const char __user *ubuf, size
 	spin_lock_init(&run->samples_lock);
 	ret = hr_parse(line, run, why, sizeof(why));
 	if (ret) {
-		pr_warn_ratelimited("harness: trigger: %s\n", why);
+		pr_warn_ratelimited("trigger: %s\n", why);
 		kfree(run);
 		return ret;
 	}
@@ -215,7 +217,7 @@ static ssize_t hr_abort_write(struct file *file, const char __user *ubuf, size_t
 
 	if (len < 1 || len > 2 || copy_from_user(c, ubuf, len) || c[0] != '1' ||
 	    (len == 2 && c[1] != '\n')) {
-		pr_warn_ratelimited("harness: abort: write 1\n");
+		pr_warn_ratelimited("abort: write 1\n");
 		return -EINVAL;
 	}
 	atomic_set(&hr_abort, 1);

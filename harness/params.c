@@ -4,6 +4,8 @@
  * the scenario's parameter table; nothing starts unless the whole line is
  * valid, and a refusal says why in one line.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/kernel.h>
 #include <linux/string.h>
 
@@ -27,7 +29,7 @@ u32 hr_get(const struct hr_run *run, const char *name)
 	for (i = 0; i < run->nval; i++)
 		if (!strcmp(run->sc->params[i].name, name))
 			return run->val[i];
-	WARN(1, "harness: scenario %s has no parameter %s\n", run->sc->name, name);
+	WARN(1, "scenario %s has no parameter %s\n", run->sc->name, name);
 	return 0;
 }
 

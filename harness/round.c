@@ -10,6 +10,9 @@
  * check the fake hardware against the core, and remove the client.
  * Every scenario but fault and bench is this mechanism with other settings.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#define dev_fmt(fmt) pr_fmt(fmt)
+
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
@@ -358,7 +361,7 @@ static void hr_settle(struct hr_round *rc, struct hr_party *p)
 	if (core && core->type == IOMMU_DOMAIN_DMA &&
 	    iommu_iova_to_phys(core, p->dma) != virt_to_phys(p->buf)) {
 		run->bad_translations++;
-		dev_err(rc->dev, "harness: IOVA %pad does not translate to its buffer\n",
+		dev_err(rc->dev, "IOVA %pad does not translate to its buffer\n",
 			&p->dma);
 	}
 	/* The device itself: is the hardware on the domain the core has? */

@@ -54,10 +54,10 @@ _PLANT = """planted() {
 \t\tprintf ' lockcheck.%s=%s' $p "$(cat /sys/module/harness/parameters/$p)"
 \tdone
 }
-take_planted() {
+planted_args() {
 \tfor p in planted_iova planted_phys; do
 \t\tv=$(tr ' ' '\\n' </proc/cmdline | sed -n "s/^lockcheck\\.$p=//p")
-\t\twr /sys/module/harness/parameters/$p "$v" || fail planted "$p='$v' refused"
+\t\t[ -z "$v" ] || printf ' %s=%s' $p "$v"
 \tdone
 }
 """
@@ -76,7 +76,7 @@ def capture(line: str, kexec_append: str, iommu: str = "fake"):
         planted = "$(planted)"
     s += ("if [ -e /proc/vmcore ]; then\n"
           '\techo "@@lockcheck: capture kernel"\n'
-          '\tup && %sscenario "%s"\n'
+          '\t%sup && scenario "%s"\n'
           "\tdown\n"
           "\texit $failures\n"
           "fi\n"
@@ -85,7 +85,8 @@ def capture(line: str, kexec_append: str, iommu: str = "fake"):
           "# Crash on the boot CPU: a capture kernel started elsewhere will not\n"
           "# send INIT to the boot CPU, so it would come up with one CPU only.\n"
           'taskset 1 sh -c "echo c > /proc/sysrq-trigger"\n'
-          % ("take_planted && " if planted else "", line, kexec_append, planted))
+          % ('HR_ARGS="${HR_ARGS:-}$(planted_args)" ' if planted else "", line,
+             kexec_append, planted))
     return s + _END, [line]
 
 

@@ -129,7 +129,7 @@ def test_vm_settings_refused():
 def test_steps_say_what_they_ask():
     s, asked = steps.capture("blocked_dma", "console=ttyS0 intel_iommu=on", "vtd")
     assert asked == ["blocked_dma"]
-    assert "take_planted && scenario \"blocked_dma\"" in s
+    assert 'HR_ARGS="${HR_ARGS:-}$(planted_args)" up && scenario "blocked_dma"' in s
     assert "FI_ARGS=watch=intel_iommu_attach_device" in s
     s, asked = steps.bench(100, 2, "threads")
     assert len(asked) == 3 * 3 and s.count("\ndb ") == 3 * 3

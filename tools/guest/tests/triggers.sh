@@ -20,7 +20,7 @@ map_vs_attach rounds
 map_vs_attach rounds=5 rounds=6
 map_vs_attach threads=9
 map_vs_attach threads=0
-map_vs_attach delay_us=100001
+map_vs_attach delay_us=1001
 map_vs_attach path=bus
 map_vs_attach path=
 map_vs_attach ctx=timer

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Failed deferred attaches, on request and by the kernel's fault injection. */
+#include <linux/atomic.h>
+#include <linux/export.h>
+#include <linux/limits.h>
+#include <linux/minmax.h>
+
+#include "fake_iommu.h"
+#include "faults.h"
+
+DECLARE_FAULT_ATTR(fi_fail_attach);
+
+/*
+ * The harness's own requests are a count of this driver's, not settings of
+ * fi_fail_attach: a fault_attr is its owner's and the user's (debugfs),
+ * and a scenario's failures must not depend on CONFIG_FAULT_INJECTION.
+ */
+static atomic_t fi_fail_next = ATOMIC_INIT(0);
+
+bool fi_attach_should_fail(void)
+{
+	return atomic_dec_if_positive(&fi_fail_next) >= 0 ||
+	       should_fail(&fi_fail_attach, 1);
+}
+
+/**
+ * fake_iommu_fail_attaches - make the next deferred attaches fail
+ * @times: how many; 0 stops failing them
+ */
+void fake_iommu_fail_attaches(unsigned int times)
+{
+	atomic_set(&fi_fail_next, min_t(unsigned int, times, INT_MAX));
+}
+EXPORT_SYMBOL_GPL(fake_iommu_fail_attaches);
