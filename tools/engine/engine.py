@@ -15,9 +15,8 @@ from boot import launch
 from build.artefacts import Build, build
 from engine.model import Boot
 from engine.util import TOOLS, Refused, stage
-from judge.verdicts import EXPECTED, FINDINGS, judge, summary
+from judge.verdicts import EXPECTED, FINDINGS, judge, present
 from record.records import records as make_records
-from report.table import table
 
 SPLATSCAN = TOOLS / "splatscan" / "splatscan"
 
@@ -201,22 +200,13 @@ def execute(plan: Plan, jobs: int, launcher: str = "qemu") -> int:
 def judge_run(run: Run, plan: Plan, records: list, export: bool = True) -> int:
     """The judge over this run's records only, then reports and exports."""
     rows = judge(run.read("cells.json"), records, run.id, plan.expected, plan.findings)
-    run.write("judged.json", rows)
-    md = table(rows)
-    run.write("table.md", md)
-    print(md.replace("<br>", " / ").replace("**", ""), end="")
-    print("results: %s %s" % (run.dir / "table.md", run.dir / "judged.json"))
-    lines = summary(plan.name, rows)
     failures = []
     for report in plan.reports:
         failures += report(run, rows)
-    for f in failures:
-        lines.insert(len(lines) - 1, "FAIL: %s" % f)
-    print("\n".join(lines))
+    ok = present(plan.name, rows, run.write, tuple(failures))
     if export:
         from export.kcidb import kcidb
         kcidb.export(run, rows)
-    ok = all(r.get("ok") for r in rows) and not failures
     return 0 if ok else 1
 
 

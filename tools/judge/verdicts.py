@@ -46,6 +46,22 @@ def judge(cells: list, records: list, run_id: str, expected: Path = EXPECTED,
     return json.loads(out)
 
 
+def present(name: str, rows: list, write, failures: tuple = ()) -> bool:
+    """The verdicts as a person and a script read them: WRITE(rel, data)
+    stores judged.json and table.md; the table, one FAIL line per failed
+    cell or report (FAILURES) and the tally are printed. True if all pass."""
+    from report.table import table
+    md = table(rows)
+    paths = (write("table.md", md), write("judged.json", rows))
+    print(md.replace("<br>", " / ").replace("**", ""), end="")
+    print("results: %s %s" % paths)
+    lines = summary(name, rows)
+    for f in failures:
+        lines.insert(len(lines) - 1, "FAIL: %s" % f)
+    print("\n".join(lines))
+    return all(r.get("ok") for r in rows) and not failures
+
+
 def summary(name: str, rows: list) -> list:
     """The lines a person reads: one per failed cell, then the tally."""
     out = []
@@ -68,7 +84,6 @@ def main(argv: list) -> int:
     "NAME: N passed, N failed" (EXPECTED, FINDINGS, LC_RUN_ID)."""
     import os
     sys.path.insert(0, str(JUDGE.parent))
-    from report.table import table
     if len(argv) < 3:
         print("error: usage: verdicts.py NAME CELLS OUTDIR RECORD_FILE...", file=sys.stderr)
         return 2
@@ -91,14 +106,12 @@ def main(argv: list) -> int:
         print("error: judge %s: %s" % (name, e), file=sys.stderr)
         return 1
     outdir.mkdir(parents=True, exist_ok=True)
-    (outdir / (name + ".json")).write_text(json.dumps(rows, indent=1) + "\n")
-    md = table(rows)
-    (outdir / (name + ".md")).write_text(md)
-    print(md.replace("<br>", " / ").replace("**", ""), end="")
-    print("results: %s %s" % (outdir / (name + ".md"), outdir / (name + ".json")))
-    lines = summary(name, rows)
-    print("\n".join(lines))
-    return 0 if all(r.get("ok") for r in rows) else 1
+
+    def write(rel: str, data) -> Path:
+        p = outdir / (name + Path(rel).suffix)
+        p.write_text(data if isinstance(data, str) else json.dumps(data, indent=1) + "\n")
+        return p
+    return 0 if present(name, rows, write) else 1
 
 
 if __name__ == "__main__":
