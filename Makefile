@@ -41,7 +41,7 @@ VM_TIMEOUT ?= 300
 PY := /usr/bin/python3
 LC := $(PY) tools/lockcheck.py
 export KVER KSRC VARIANT PATCHES FLAVOUR CACHE KDUMP VM_TIMEOUT SCENARIOS RESULTS JOBS \
-	SANITIZE_FLAVOURS RUN_NAME
+	SANITIZE_FLAVOURS STRESS_FLAVOUR RUN_NAME
 # One id for everything this make runs: results/<id>/ holds its runs.
 ifndef LC_RUN_ID
 LC_RUN_ID := $(shell date -u +%Y%m%dT%H%M%SZ)-$(shell echo $$$$)
@@ -151,18 +151,20 @@ check: presubmit
 	@$(MAKE) -s vtd VTD=6.12:seed-v3:vtd SCENARIOS=tools/plan/scenarios/vtd-smoke RUN_NAME=vtd-smoke
 	@$(MAKE) -s vtd VTD=6.12:vtd-oracle-control:vtd SCENARIOS=tools/plan/scenarios/vtd-oracle RUN_NAME=vtd-oracle
 	@$(MAKE) -s kdump JOBS=2
-	@$(MAKE) -s fuzz
+	@$(MAKE) -s fuzz STRESS_FLAVOUR=base
 	@$(MAKE) -s lava-check LAVA_CHECK=6.12:seed-v3
 	@$(LC) count-reports $(or $(RESULTS),results)/$(LC_RUN_ID)
 
 # The gate, then what it leaves out: the 7.3 columns built from source
 # (lockdep on 7.3, the fix on 7.3, the upstream scenarios), VT-d on 7.3,
-# and the sanitize flavour (KASAN + kmemleak), all under the same id.
+# and the sanitize flavour (KASAN + kmemleak: sanitize, and fuzz again
+# under it), all under the same id.
 full: check
 	@$(MAKE) -s matrix MATRIX="$(filter-out 6.12:%,$(MATRIX))" RUN_NAME=matrix-7.3 JOBS=2
 	@$(MAKE) -s run COLUMNS=7.3:upstream SCENARIOS=tools/plan/scenarios/upstream RUN_NAME=upstream JOBS=2
 	@$(MAKE) -s vtd VTD="7.3:vanilla:vtd 7.3:double-check:vtd" RUN_NAME=vtd-7.3
 	@$(MAKE) -s sanitize SANITIZE_FLAVOURS=sanitize JOBS=2
+	@$(MAKE) -s fuzz RUN_NAME=fuzz-sanitize
 	@$(LC) count-reports $(or $(RESULTS),results)/$(LC_RUN_ID)
 
 shell: tools

@@ -129,6 +129,16 @@ def _stress_column() -> str:
     return "%s:%s" % (env("KVER", "6.12"), env("VARIANT", "seed-v3"))
 
 
+def _stress_flavour() -> str:
+    """fuzz's and soak's kernel (STRESS_FLAVOUR): sanitize (KASAN and
+    kmemleak, the default), kcsan, or base (the lockdep kernel the matrix
+    boots: make check's, with no sanitizer build of its own)."""
+    fl = env("STRESS_FLAVOUR", "sanitize")
+    if fl not in ("sanitize", "kcsan", "base"):
+        raise Refused("STRESS_FLAVOUR=%s is not sanitize, kcsan or base" % fl)
+    return "" if fl == "base" else fl
+
+
 def _stress_boot(name, col, flavour, image, script_asked, timeout, append="", rep=0,
                  label="elfcorehdr") -> Boot:
     script, asked = script_asked
@@ -163,7 +173,8 @@ def fuzz(args: list) -> Plan:
     fuzzer = static_tool("debugfs_fuzz", TOOLS / "fuzz" / "debugfs_fuzz.c",
                          ["-Wall", "-Wextra", "-Werror"])
     col = parse_column(_stress_column())
-    boot = _stress_boot("fuzz", col, "sanitize", ("initramfs-fuzz", str(fuzzer)), steps.fuzz(), 900)
+    boot = _stress_boot("fuzz", col, _stress_flavour(), ("initramfs-fuzz", str(fuzzer)),
+                        steps.fuzz(), 900)
     return Plan(env("RUN_NAME", "fuzz"), mode="fuzz", boots=[boot],
                 reports=[findings_report.write, findings_report.guest_lines("^debugfs_fuzz")])
 
@@ -171,7 +182,7 @@ def fuzz(args: list) -> Plan:
 def soak(args: list) -> Plan:
     """5,000 rounds of map_vs_attach and 100 load/unload cycles, memory back."""
     col = parse_column(_stress_column())
-    boot = _stress_boot("soak", col, "sanitize", ("initramfs",), steps.soak(), 3600)
+    boot = _stress_boot("soak", col, _stress_flavour(), ("initramfs",), steps.soak(), 3600)
     return Plan(env("RUN_NAME", "soak"), mode="soak", boots=[boot],
                 reports=[findings_report.write,
                          findings_report.guest_lines("^@@lockcheck: MemAvailable")])

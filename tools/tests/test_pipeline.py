@@ -35,7 +35,7 @@ def env(tmp_path, monkeypatch):
     for k in list(os.environ):
         if k in ("KSRC", "VARIANT", "PATCHES", "FLAVOUR", "KNOBS", "POLICY", "SCENARIOS",
                  "JOBS", "RUN_NAME", "EXPECTED", "KDUMP", "VM_SMP", "VM_TIMEOUT",
-                 "SANITIZE_FLAVOURS", "RACE_ROUNDS", "RACE_VARIANTS", "KCIDB_ORIGIN",
+                 "SANITIZE_FLAVOURS", "STRESS_FLAVOUR", "RACE_ROUNDS", "RACE_VARIANTS", "KCIDB_ORIGIN",
                  "KCIDB_URL_BASE", "LC_RUN_ID", "COLUMNS"):
             monkeypatch.delenv(k, raising=False)
     monkeypatch.setenv("RESULTS", str(tmp_path / "results"))
@@ -97,6 +97,7 @@ def test_columns_refused(env, text, why):
      "column 6.12:seed-v3:vtd: KNOBS are fake_iommu's"),
     (["run", "run", "6.12:vanilla"], {"SCENARIOS": "/nonexistent"}, "scenario list /nonexistent does not exist"),
     (["run", "sanitize"], {"SANITIZE_FLAVOURS": "kasan"}, "SANITIZE_FLAVOURS: 'kasan' is not sanitize or kcsan"),
+    (["run", "soak"], {"STRESS_FLAVOUR": "kasan"}, "STRESS_FLAVOUR=kasan is not sanitize, kcsan or base"),
     (["run", "races"], {"RACE_ROUNDS": "12x"}, "RACE_ROUNDS=12x must be a positive number"),
     (["run", "races"], {"RACE_VARIANTS": "seed-v3 no-such"}, "VARIANT=no-such: no patches/no-such/"),
     (["run", "bench", "6.12:vanilla"], {"BENCH_BOOTS": "0"}, "BENCH_BOOTS=0 must be a positive number"),
