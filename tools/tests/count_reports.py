@@ -10,9 +10,15 @@ import sys
 from pathlib import Path
 
 SPLATSCAN = Path(__file__).resolve().parent.parent / "splatscan" / "splatscan"
+# splatscan's kinds (tools/splatscan/patterns.c) as our consoles print
+# them: hung tasks, RCU stalls, soft lockups and kmemleak's objects (the
+# guest prints /sys/kernel/debug/kmemleak through /dev/kmsg) too.
 HEADER = re.compile(r"\] (WARNING|BUG): |\] Oops: |\] general protection fault|"
                     r"\] \[ BUG: Invalid wait context \]|"
-                    r"\] INFO: trying to register non-static key|\] UBSAN: ")
+                    r"\] INFO: trying to register non-static key|\] UBSAN: |"
+                    r"\] INFO: task .* (blocked( in I/O wait)?|can't die) for more than|"
+                    r"\] (rcu: )?INFO: rcu_[a-z_]+ (self-)?detected( expedited)? stall|"
+                    r"\] watchdog: BUG: soft lockup|\] (kmemleak: )?unreferenced object ")
 REPLAY = "** replaying previous printk message **"
 
 
@@ -33,9 +39,12 @@ def headers(text: str) -> int:
 
 
 def logs(paths: list) -> list:
+    """The consoles under the directories given (and the files given), and
+    nothing else: a link to a file elsewhere is not this run's."""
     out = []
     for p in map(Path, paths):
-        found = sorted(p.rglob("*.log")) if p.is_dir() else [p]
+        found = [x for x in sorted(p.rglob("*.log")) if x.resolve().is_relative_to(p.resolve())] \
+            if p.is_dir() else [p]
         # a kdump run's full console holds a deliberate sysrq crash, whose
         # oops prints two header lines for one report; its capture part counts
         out += [x for x in found if not x.name.endswith((".full.log", ".early.log"))

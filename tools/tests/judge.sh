@@ -5,6 +5,11 @@
 # judged with tools/judge/verdicts.py, and the judge must fail naming the
 # hole. A clean log must pass, so the tests can tell. Ends with "N passed,
 # N failed".
+#
+# ONLY="NAME<newline>NAME..." runs only the cases of those names (the
+# mutation check, tools/tests/mutations.py, runs the cases that can kill a
+# mutation): exit 2, never a pass, when a name is no case's or a case it
+# names needs one it leaves out.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 tools=$(dirname "$here")
@@ -52,15 +57,33 @@ chmod +x "$tmp/splatscan-crash"
 
 ok() { passed=$((passed + 1)); echo "ok - $1"; }
 ko() { failed=$((failed + 1)); echo "not ok - $1${2:+: $2}"; }
-
-# log SCENARIO [EDIT]: into $tmp/in, the console of one clean boot of
-# SCENARIO (20 of 20 rounds, KTAP ok, lockdep on, steps exit 0), then sed
-# EDIT applied. (No pipes into the checks: their tallies stay here.)
-log() {
-	sed -e "s/@SC@/$1/g" "$fixtures/clean.log" | sed -e "${2:-}" >"$tmp/in"
+# want NAME: whether case NAME runs (ONLY); needs NAME: a case run earlier
+# whose results directory (or a file under it) this one reads.
+_nl='
+'
+_wanted=$_nl
+want() {
+	[ -z "${ONLY:-}" ] && return 0
+	case "$_nl$ONLY$_nl" in
+	*"$_nl$1$_nl"*) _wanted="$_wanted$1$_nl"; return 0 ;;
+	esac
+	return 1
+}
+needs() {
+	[ -e "$tmp/$1" ] && return 0
+	echo "error: ONLY='$ONLY' leaves out '$1', which a case it selects needs" >&2
+	exit 2
 }
 
-# judged NAME JUDGE [ENV...] < LOG: record the log as the one boot of
+# log SCENARIO [EDIT]: the console the next judged case reads: one clean
+# boot of SCENARIO (20 of 20 rounds, KTAP ok, lockdep on, steps exit 0),
+# then sed EDIT applied, written when that case runs (ONLY). (No pipes
+# into the checks: their tallies stay here.)
+log() {
+	_log_sc=$1 _log_edit=${2:-}
+}
+
+# judged NAME JUDGE [ENV...]: record the console `log` set as the one boot of
 # cell (6.12, VARIANT or vanilla, SCENARIO from the log) under a fresh results
 # directory, judge it, and leave judge.sh's output in $tmp/out.
 judged() {
@@ -69,7 +92,7 @@ judged() {
 	_r=$tmp/$_name
 	rm -rf "$_r"
 	mkdir -p "$_r/cell"
-	cp "$tmp/in" "$_r/cell/x.log"
+	sed -e "s/@SC@/$_log_sc/g" "$fixtures/clean.log" | sed -e "$_log_edit" >"$_r/cell/x.log"
 	_sc=$(sed -n 's/^@@lockcheck: scenario \([a-z_]*\).*/\1/p' "$_r/cell/x.log" | head -n 1)
 	_line=$(sed -n 's/^@@lockcheck: scenario //p' "$_r/cell/x.log" | head -n 1)
 	printf '. /lib/lockcheck/lib.sh\nup && scenario "%s"\ndown\n' "${_line:-${_sc:-probe_first_map rounds=20}}" >"$_r/x.steps"
@@ -86,11 +109,13 @@ judged() {
 passes() {
 	_n=$1
 	shift
+	want "$_n" || return 0
 	if judged "$_n" "$@"; then ok "$_n"; else ko "$_n" "$(grep -m1 FAIL "$tmp/out")"; fi
 }
 fails() {
 	_n=$1 _pat=$2
 	shift 2
+	want "$_n" || return 0
 	if judged "$_n" "$@"; then
 		ko "$_n" "judged a pass"
 	elif grep -q "^FAIL: .*$_pat" "$tmp/out"; then
@@ -154,13 +179,16 @@ fails "a kernel without lockdep fails" "lockdep is not in this kernel" expected
 log lock_order "/harness: END/r $fixtures/bug-listed-core-finding.txt"
 fails "an expected splat cell with another report instead fails" \
 	"no report matching ^possible.deadlock.in.fi_attach_dev\\$; unexpected report: BUG: sleeping function" expected
+if want "a malformed condition in tools/judge/expected is an error naming it, not skipped"; then
 log fault_first_map
 if ! judged malformed expected && grep -q 'tools/judge/expected: malformed condition stale_attach>=1' "$tmp/out"; then
 	ok "a malformed condition in tools/judge/expected is an error naming it, not skipped"
 else
 	ko "a malformed condition in tools/judge/expected is an error naming it, not skipped" "$(tail -n 1 "$tmp/out")"
 fi
+fi
 # Two boots recorded for one cell in one run: which is the cell? Neither.
+if want "two records of this run for one cell fail"; then
 log probe_first_map
 judged twice expected
 cp "$tmp/twice/cell/x.record.json" "$tmp/twice/cell/y.record.json"
@@ -170,7 +198,9 @@ if ! judge_dir t "$tmp/twice/t.cells" "$tmp/twice" >"$tmp/out" 2>&1 &&
 else
 	ko "two records of this run for one cell fail" "$(grep -m1 'FAIL\|passed' "$tmp/out")"
 fi
+fi
 # A column that ran one of two scenarios: the judge knows both were promised.
+if want "a column that ran 1 of 2 promised scenarios fails on the missing one"; then
 log probe_first_map
 judged partial expected
 cell "$tmp/partial/t.cells" 6.12 vanilla "" elfcorehdr expected "map_vs_map rounds=20"
@@ -180,13 +210,17 @@ if ! judge_dir t "$tmp/partial/t.cells" "$tmp/partial" >"$tmp/out" 2>&1 &&
 else
 	ko "a column that ran 1 of 2 promised scenarios fails on the missing one" "$(tail -n 1 "$tmp/out")"
 fi
+fi
 # A record from an earlier run is never this run's.
+if want "a results directory left from an earlier run fails"; then
+log probe_first_map
 judged stale expected
 if ! LC_RUN_ID=a-later-run judge_dir t "$tmp/stale/t.cells" "$tmp/stale" >"$tmp/out" 2>&1 &&
 	grep -q '^FAIL: .*only a record left from an earlier run (judge-test)' "$tmp/out"; then
 	ok "a results directory left from an earlier run fails"
 else
 	ko "a results directory left from an earlier run fails" "$(grep -m1 FAIL "$tmp/out")"
+fi
 fi
 # Stress modes: a report blamed on the core but with our frames fails
 # unless tools/expected-findings says why it is the core's.
@@ -197,7 +231,9 @@ log map_vs_map "/harness: END/r $fixtures/kcsan-timer-over-our-code.txt"
 passes "a timer race that interrupted our code is the core's, not ours" stress
 log map_vs_map "/harness: END/r $fixtures/bug-listed-core-finding.txt"
 passes "a listed core finding with our frames is a finding" stress
-if jq -e '.[0].findings | length == 1' "$tmp/a listed core finding with our frames is a finding/t.json" >/dev/null 2>&1; then
+want "the listed core finding is counted as a finding" &&
+	needs "a listed core finding with our frames is a finding" &&
+	if jq -e '.[0].findings | length == 1' "$tmp/a listed core finding with our frames is a finding/t.json" >/dev/null 2>&1; then
 	ok "the listed core finding is counted as a finding"
 else
 	ko "the listed core finding is counted as a finding"
@@ -205,6 +241,7 @@ fi
 # A 7.x console (nbcon 8250) whose report header a takeover cut and
 # printed again: one report, with its whole title (the make check failure
 # of 2026-11-25 had "BUG: sleeping function called from invalid co").
+if want "a report header an nbcon takeover cut and replayed is one report"; then
 sed -n '6,45p' "$tools/splatscan/tests/fixtures/nbcon-takeover-replay.log" >"$tmp/replayed"
 log probe_first_map "/harness: END/r $tmp/replayed"
 judged "a replayed console line" expected || true
@@ -214,6 +251,7 @@ if jq -e '[.[0].reports[].title] == ["BUG: sleeping function called from invalid
 else
 	ko "a report header an nbcon takeover cut and replayed is one report" \
 		"$(jq -c '[.[0].reports[].title]' "$tmp/a replayed console line/cell/x.record.json" 2>&1)"
+fi
 fi
 # The guest writes through /dev/kmsg: every line of its own has printk's
 # time prefix, as the kernel's have.
@@ -283,29 +321,40 @@ bench() { # RAW-LINES...: the failures, one a line
 		'include "judge"; bench_rows($boots; $reps) | bench_failures([])[]' -r
 }
 b="6.12.117 6.12"
-out=$(bench "$b vanilla off 1 harness pair icount 0 1 5557" "$b vanilla off 1 harness pair icount 1 1 5558" \
+want "bench: deterministic rows whose off control agrees pass" &&
+	out=$(bench "$b vanilla off 1 harness pair icount 0 1 5557" "$b vanilla off 1 harness pair icount 1 1 5558" \
 	"$b seed-v3 off 1 harness pair icount 0 1 5557" "$b seed-v3 off 1 harness pair icount 1 1 5557")
-[ -z "$out" ] && ok "bench: deterministic rows whose off control agrees pass" || ko "bench: deterministic rows whose off control agrees pass" "$out"
+want "bench: deterministic rows whose off control agrees pass" && { [ -z "$out" ] && ok "bench: deterministic rows whose off control agrees pass" || ko "bench: deterministic rows whose off control agrees pass" "$out"; }
+if want "bench: an icount row spread over 0.5% across boots fails"; then
 out=$(bench "$b vanilla attached 1 harness pair icount 0 1 5557" "$b vanilla attached 1 harness pair icount 1 1 5600")
 case $out in *"spread 0.7"*"exceeds 0.5%"*) ok "bench: an icount row spread over 0.5% across boots fails" ;;
 *) ko "bench: an icount row spread over 0.5% across boots fails" "$out" ;; esac
+fi
+if want "bench: fewer boots than asked fails"; then
 out=$(bench "$b vanilla attached 1 harness pair icount 0 1 5557")
 case $out in *"1 of 2 boots"*) ok "bench: fewer boots than asked fails" ;;
 *) ko "bench: fewer boots than asked fails" "$out" ;; esac
+fi
+if want "bench: an off control that differs across variants fails"; then
 out=$(bench "$b vanilla off 1 harness map icount 0 1 1251" "$b vanilla off 1 harness map icount 1 1 1251" \
 	"$b seed-v3 off 1 harness map icount 0 1 1260" "$b seed-v3 off 1 harness map icount 1 1 1260")
 case $out in *"off map: the control differs across variants"*) ok "bench: an off control that differs across variants fails" ;;
 *) ko "bench: an off control that differs across variants fails" "$out" ;; esac
+fi
+if want "bench: a state or run of the plan with no numbers fails"; then
 out=$(printf '%s\n' "$b vanilla off 1 harness pair icount 0 1 2411" | jq -R -s -r -L "$tools/judge" --argjson boots 1 \
 	--argjson reps 1 'include "judge"; bench_rows($boots; $reps) | bench_failures(["6.12:vanilla"])[]')
 case $out in *"6.12 vanilla first map: no numbers"*"contention dma_map_benchmark threads=4: no numbers"*)
 	ok "bench: a state or run of the plan with no numbers fails" ;;
 *) ko "bench: a state or run of the plan with no numbers fails" "$out" ;; esac
+fi
 # count-reports with no log is no pass.
+if want "count-reports fails when no log matches"; then
 if "$py" "$here/count_reports.py" "$tmp/no-such-dir" >"$tmp/out" 2>&1; then
 	ko "count-reports fails when no log matches" "exited 0: $(tail -n 1 "$tmp/out")"
 else
 	ok "count-reports fails when no log matches"
+fi
 fi
 
 stage "kcidb"
@@ -327,6 +376,8 @@ kcidb_write() { # DIR
 	"$py" "$tools/export/kcidb/kcidb.py" write "$1"
 }
 kcidb_status() { # NAME WANT: the status of the cell's test in NAME's kcidb.json
+	want "kcidb: $1 gives $2" || return 0
+	needs "$1"
 	if ! kcidb_write "$tmp/$1" >"$tmp/kcidb.out" 2>&1; then
 		ko "kcidb: $1 gives $2" "kcidb.py failed: $(tail -n 1 "$tmp/kcidb.out")"
 	elif [ "$(jq -r '[.tests[] | select(.number | not)] | map(.status) | join(" ")' "$tmp/$1/kcidb.json")" = "$2" ]; then
@@ -339,17 +390,24 @@ kcidb_status "a clean boot of a clean cell passes" PASS
 kcidb_status "a scenario that ran fewer rounds than asked fails" ERROR
 kcidb_status "lockdep's non-static key message is a report: a clean cell fails" FAIL
 kcidb_status "a hung guest fails, named as such" ERROR
+if want "kcidb: a cell with no record gives MISS"; then
+needs "a clean boot of a clean cell passes"
 cp -r "$tmp/a clean boot of a clean cell passes" "$tmp/a cell with no record"
 rm -f "$tmp/a cell with no record"/cell/*.record.json "$tmp/a cell with no record"/kcidb.json
 judge_dir t "$tmp/a cell with no record/t.cells" "$tmp/a cell with no record" >/dev/null 2>&1 || true
 kcidb_status "a cell with no record" MISS
+fi
 # The counters as numbers with units, only where there is a record.
+if want "kcidb: counters are numbers with units, none without a record"; then
+needs "a clean boot of a clean cell passes"
+needs "a cell with no record"
 if jq -e '[.tests[] | select(.number)] | length > 0 and all(.number.unit != "" and .status == "DONE")' \
 	"$tmp/a clean boot of a clean cell passes/kcidb.json" >/dev/null &&
 	jq -e '[.tests[] | select(.number)] | length == 0' "$tmp/a cell with no record/kcidb.json" >/dev/null; then
 	ok "kcidb: counters are numbers with units, none without a record"
 else
 	ko "kcidb: counters are numbers with units, none without a record"
+fi
 fi
 # The check fails what KCIDB would refuse (each a one-field edit of a good
 # document), and names it.
@@ -366,6 +424,8 @@ for edit in '.version.major = 4|version/major' \
 	'.tests[0].build_id = "iommu_lockcheck:nope"|not in the document' \
 	'.tests += [.tests[0]]|duplicate test id' \
 	'.tests[0].id = "other:1"|not in origin'; do
+	want "kcidb check refuses ${edit%|*}" || continue
+	needs "a clean boot of a clean cell passes/kcidb.json"
 	jq "${edit%|*}" "$good" >"$tmp/bad.json"
 	if "$py" "$tools/export/kcidb/kcidb.py" check "$tmp/bad.json" >"$tmp/out" 2>&1; then
 		ko "kcidb check refuses ${edit%|*}" "passed"
@@ -375,15 +435,29 @@ for edit in '.version.major = 4|version/major' \
 		ko "kcidb check refuses ${edit%|*}" "$(head -n 1 "$tmp/out")"
 	fi
 done
-"$py" "$tools/export/kcidb/kcidb.py" check "$good" >"$tmp/out" 2>&1 && ok "kcidb check passes the document the export made" ||
-	ko "kcidb check passes the document the export made" "$(head -n 1 "$tmp/out")"
-KCIDB_ORIGIN=Bad kcidb_write "$tmp/a clean boot of a clean cell passes" >"$tmp/out" 2>&1 &&
-	ko "a bad KCIDB_ORIGIN is named" "exited 0" ||
-	{ grep -q "KCIDB_ORIGIN=Bad is not" "$tmp/out" && ok "a bad KCIDB_ORIGIN is named" || ko "a bad KCIDB_ORIGIN is named" "$(tail -n 1 "$tmp/out")"; }
-KCIDB_URL_BASE=https://lab.example/r42 kcidb_write "$tmp/a clean boot of a clean cell passes" >/dev/null 2>&1 &&
-	jq -e '[.tests[] | select(.log_url) | .log_url | startswith("https://lab.example/r42/")] | length > 0 and all' "$good" >/dev/null &&
-	ok "KCIDB_URL_BASE: files under the results get URLs below it" ||
-	ko "KCIDB_URL_BASE: files under the results get URLs below it"
+if want "kcidb check passes the document the export made"; then
+	needs "a clean boot of a clean cell passes/kcidb.json"
+	"$py" "$tools/export/kcidb/kcidb.py" check "$good" >"$tmp/out" 2>&1 && ok "kcidb check passes the document the export made" ||
+		ko "kcidb check passes the document the export made" "$(head -n 1 "$tmp/out")"
+fi
+if want "a bad KCIDB_ORIGIN is named"; then
+	needs "a clean boot of a clean cell passes"
+	KCIDB_ORIGIN=Bad kcidb_write "$tmp/a clean boot of a clean cell passes" >"$tmp/out" 2>&1 &&
+		ko "a bad KCIDB_ORIGIN is named" "exited 0" ||
+		{ grep -q "KCIDB_ORIGIN=Bad is not" "$tmp/out" && ok "a bad KCIDB_ORIGIN is named" || ko "a bad KCIDB_ORIGIN is named" "$(tail -n 1 "$tmp/out")"; }
+fi
+if want "KCIDB_URL_BASE: files under the results get URLs below it"; then
+	needs "a clean boot of a clean cell passes"
+	KCIDB_URL_BASE=https://lab.example/r42 kcidb_write "$tmp/a clean boot of a clean cell passes" >/dev/null 2>&1 &&
+		jq -e '[.tests[] | select(.log_url) | .log_url | startswith("https://lab.example/r42/")] | length > 0 and all' "$good" >/dev/null &&
+		ok "KCIDB_URL_BASE: files under the results get URLs below it" ||
+		ko "KCIDB_URL_BASE: files under the results get URLs below it"
+fi
 
 echo "judge: $passed passed, $failed failed"
+if [ -n "${ONLY:-}" ]; then
+	printf '%s\n' "$ONLY" | while IFS= read -r _n; do
+		case $_wanted in *"$_nl$_n$_nl"*) ;; *) echo "error: ONLY: no case is named '$_n'" >&2; exit 2 ;; esac
+	done || exit 2
+fi
 [ "$failed" = 0 ]
