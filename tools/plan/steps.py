@@ -192,7 +192,7 @@ def bench(iters: int, reps: int, bset: str):
 def module_test(test: str):
     """One of the modules' own tests in tools/guest/tests (no scenario)."""
     return (". /lib/lockcheck/lib.sh\nload fake_iommu clients=1\nload harness\n"
-            ". /lib/lockcheck/tests/%s.sh\n" % test, [])
+            ". /lib/lockcheck/tests/%s.sh\nexit $failures\n" % test, [])
 
 
 def raw(script: str):

@@ -371,3 +371,21 @@ def test_kcidb_settings(monkeypatch):
     monkeypatch.setenv("KCIDB_URL_BASE", "ftp://x")
     with pytest.raises(kcidb.KcidbError, match="KCIDB_URL_BASE=ftp://x is not"):
         kcidb.settings()
+
+
+# The guest tests' plans (make selftest) -------------------------------------
+
+def test_guest_test_plans_and_exit_status():
+    from tests.vm_selftest import guest_results
+    M = "@@lockcheck: "
+
+    def failing(text, rc):
+        return [name for name, good, _ in guest_results(text, rc) if not good]
+    whole = "\n".join([M + "plan 2", M + "ok a", M + "ok b"])
+    assert failing(whole, 0) == []
+    assert failing("\n".join([M + "plan 3", M + "ok a", M + "ok b"]), 0) == \
+        ["2 results, as its plan says"]
+    assert failing("\n".join([M + "ok a"]), 0) == ["1 results, as its plan says"]
+    assert failing("\n".join([M + "plan 1", M + "not ok a: why"]), 0) == \
+        ["a: why", "the guest's exit status counts its failures"]
+    assert failing(whole, None) == ["the guest's exit status counts its failures"]

@@ -1,5 +1,6 @@
 # A deferred client's first map attaches from the mapping thread, the table
 # translates, unmap empties it; injected failures keep it deferred.
+plan 6
 grep -q 'deferred=1 hw=none core=dma dma_iommu=1' $FI/clients &&
 	pass "client comes up deferred with a DMA default domain" ||
 	fail "client comes up deferred" "$(cat $FI/clients)"

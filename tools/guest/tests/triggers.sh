@@ -1,5 +1,6 @@
 # Malformed trigger lines are refused with EINVAL and start nothing; a valid
 # line afterwards runs.
+plan 7
 n=0
 while IFS= read -r bad; do
 	n=$((n + 1))

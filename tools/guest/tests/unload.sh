@@ -1,4 +1,5 @@
 # rmmod during a long scenario returns quickly; load/unload cycles work.
+plan 5
 wr $HR/trigger "map_vs_attach rounds=100000 timeout_s=60 delay_us=100"
 sleep 2
 t0=$(cut -d. -f1 /proc/uptime)
