@@ -87,7 +87,9 @@ def kcidb($rows; $columns; $bench; $bench_failures; $origin; $results; $urlbase;
 		+ (if .config != "" then {config_url: url($results; $urlbase; .config)} else {} end)] | nonull,
 	 tests: (([$rows[] | . as $r | col_of($r) as $c
 		| if $c == null then error("no build for the cell \(.kver) \(.variant) \(.asked)") else . end
-		| "\($origin):\(.run_id // "norun"):\(.run):\(.kver)-\(.variant)-\(.iommu // "fake")-\(.flavour // "")-\(.boot):\(.scenario):\(.nth // 0):\(.rep // 0)" as $id
+		# the asked line, not the scenario: a boot may ask two lines of one
+		# scenario (make soak's warm-up and its run)
+		| "\($origin):\(.run_id // "norun"):\(.run):\(.kver)-\(.variant)-\(.iommu // "fake")-\(.flavour // "")-\(.boot):\((.asked // .scenario) | gsub(" "; "+")):\(.nth // 0):\(.rep // 0)" as $id
 		| "lockcheck.\(.judge).\(.scenario)" as $path
 		| {id: $id, origin: $origin, build_id: $c.build, path: $path, status: status,
 		   comment: ("\(.verdict)" + (if .expected then " (expected \(.expected))" else "" end)
