@@ -15,8 +15,8 @@
 
 /*
  * The longest attach delay (knob attach_delay_us): a busy wait where
- * attach_dev runs in atomic context, as long as VT-d's queued invalidation
- * may spin with interrupts off.
+ * attach_dev runs in atomic context, as VT-d's qi_submit_sync() spins with
+ * interrupts off until the hardware completes; 1 ms bounds ours.
  */
 #define FAKE_IOMMU_MAX_ATTACH_DELAY_US 1000
 
