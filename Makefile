@@ -10,6 +10,9 @@
 #                 instructions per op under QEMU -icount)
 #   make sanitize / fuzz / soak / kdump   the harness under stress
 #   make races    KCSAN on attach_deferred itself, variant by variant
+#   make sweep    fail_nth along the first map and the attach, n = 1, 2, ...
+#   make flake    the gate's matrix REPEAT times, idle and under load:
+#                 how often each verdict flips by chance (flake.md)
 #   make splats   the kernel's own splats: matrix cells with core_assert=1 warn=1
 #   make stock    Debian's own 6.12 and 7.3 kernels, no kernel build
 #   make vtd      the real VT-d driver: QEMU's intel-iommu in a real kdump
@@ -29,6 +32,8 @@
 #
 # Variables: KVER (6.12|7.3), VARIANT (a patches/ directory), PATCHES (your
 # own series directory), KSRC (your kernel tree), FLAVOUR, CACHE,
+# REPEAT (each boot N times: flake.md, how often a verdict flips; HOST_LOAD
+# busy host processes meanwhile),
 # SCENARIOS, KDUMP (1|0), VM_TIMEOUT (seconds), JOBS (boots at once; each
 # guest has 2 vCPUs), RUN_NAME (a run's directory name). A column is
 # KVER:VARIANT, KVER:@DIR, KVER:stock or ksrc, with :vtd (or :amd) at the
@@ -41,7 +46,7 @@ VM_TIMEOUT ?= 300
 PY := /usr/bin/python3
 LC := $(PY) tools/lockcheck.py
 export KVER KSRC VARIANT PATCHES FLAVOUR CACHE KDUMP VM_TIMEOUT SCENARIOS RESULTS JOBS \
-	SANITIZE_FLAVOURS STRESS_FLAVOUR RUN_NAME
+	SANITIZE_FLAVOURS STRESS_FLAVOUR RUN_NAME REPEAT HOST_LOAD
 # One id for everything this make runs: results/<id>/ holds its runs.
 ifndef LC_RUN_ID
 LC_RUN_ID := $(shell date -u +%Y%m%dT%H%M%SZ)-$(shell echo $$$$)
@@ -71,11 +76,16 @@ BENCH ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:double-check \
 STOCK ?= 6.12:stock 7.3:stock
 AMD ?= 6.12:stock:amd 7.3:stock:amd
 VTD ?= 6.12:vanilla:vtd 6.12:seed-v3:vtd 6.12:double-check:vtd 7.3:vanilla:vtd 7.3:double-check:vtd
+SWEEP ?= 6.12:vanilla 6.12:seed-v3 6.12:double-check 7.3:vanilla 7.3:double-check
+# make flake: the gate's matrix FLAKE_REPEAT times, on an idle machine and
+# under HOST_LOAD busy processes (flake.md in each run)
+FLAKE_REPEAT ?= 10
+FLAKE_LOAD ?= 2
 SPLATS ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:vanilla
 LAVA_COLUMNS ?= $(MATRIX)
 LAVA_CHECK ?= 6.12:seed-v3 6.12:seed-v3:vtd
 
-.PHONY: all deps tools run matrix splats stock vtd amd bench sanitize fuzz soak kdump races \
+.PHONY: all deps tools run matrix splats stock vtd amd bench sanitize fuzz soak kdump races sweep flake \
 	lava lava-check lava-judge judge presubmit selftest check full shell modules clean distclean
 
 all: tools
@@ -106,6 +116,14 @@ amd: tools
 
 bench: tools
 	@$(LC) run bench $(BENCH)
+
+sweep: tools
+	@$(LC) run sweep $(SWEEP)
+
+flake: tools
+	@$(MAKE) -s matrix MATRIX="$(GATE_MATRIX)" REPEAT=$(FLAKE_REPEAT) RUN_NAME=flake JOBS=2
+	@$(MAKE) -s matrix MATRIX="$(GATE_MATRIX)" REPEAT=$(FLAKE_REPEAT) HOST_LOAD=$(FLAKE_LOAD) \
+		RUN_NAME=flake-load JOBS=2
 
 sanitize fuzz soak kdump races: tools
 	@$(LC) run $@
@@ -151,6 +169,9 @@ check: presubmit
 	@$(MAKE) -s vtd VTD=6.12:seed-v3:vtd SCENARIOS=tools/plan/scenarios/vtd-smoke RUN_NAME=vtd-smoke
 	@$(MAKE) -s vtd VTD=6.12:vtd-oracle-control:vtd SCENARIOS=tools/plan/scenarios/vtd-oracle RUN_NAME=vtd-oracle
 	@$(MAKE) -s kdump JOBS=2
+	@$(MAKE) -s sweep SWEEP=6.12:seed-v3 RUN_NAME=sweep-smoke
+	@$(MAKE) -s run COLUMNS=6.12:seed-v3 SCENARIOS=tools/plan/scenarios/flake-smoke REPEAT=2 \
+		RUN_NAME=flake-smoke JOBS=2
 	@$(MAKE) -s fuzz STRESS_FLAVOUR=base
 	@$(MAKE) -s lava-check LAVA_CHECK=6.12:seed-v3
 	@$(LC) count-reports $(or $(RESULTS),results)/$(LC_RUN_ID)
@@ -165,6 +186,7 @@ full: check
 	@$(MAKE) -s vtd VTD="7.3:vanilla:vtd 7.3:double-check:vtd" RUN_NAME=vtd-7.3
 	@$(MAKE) -s sanitize SANITIZE_FLAVOURS=sanitize JOBS=2
 	@$(MAKE) -s fuzz RUN_NAME=fuzz-sanitize
+	@$(MAKE) -s sweep SWEEP="$(filter-out 6.12:seed-v3,$(SWEEP))" RUN_NAME=sweep
 	@$(LC) count-reports $(or $(RESULTS),results)/$(LC_RUN_ID)
 
 shell: tools

@@ -92,6 +92,8 @@ struct hr_run {
 	/* Tallies, diagnostic lines in the results. */
 	unsigned long maps_ok, maps_failed, bad_translations;
 	unsigned long other_ok, other_failed, check_failures, setup_failures;
+	/* fault_sweep: points failed, and failures the call absorbed */
+	unsigned long fault_points, faults_absorbed;
 	unsigned long watch_missed;	/* fake_iommu's watch, before the run */
 	unsigned long first_detection_round;
 	s64 first_detection_us;
@@ -164,6 +166,8 @@ bool hr_edu_has_pattern(const void *buf, u32 seed);
 void __iomem *hr_edu_regs(struct device *dev);
 int hr_plant_round(struct hr_run *run);
 int hr_blocked_round(struct hr_run *run);
+int hr_sweep_round(struct hr_run *run);
+const char *hr_sweep_unsupported(void);
 
 static inline bool hr_should_stop(const struct hr_run *run)
 {

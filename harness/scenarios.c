@@ -60,6 +60,11 @@ static const struct hr_param hr_p_fault[] = {
 	HR_ROUNDS(20), HR_TIMEOUT, { "fails", 2, 1, 100 }, { }
 };
 
+/* One round: the sweep itself, n = 1 up to the first point not reached. */
+static const struct hr_param hr_p_sweep[] = {
+	{ "rounds", 1, 1, 1 }, HR_TIMEOUT, { "max_n", 500, 1, 10000 }, { }
+};
+
 static const struct hr_param hr_p_controls[] = {
 	HR_ROUNDS(1), HR_TIMEOUT, { }
 };
@@ -240,6 +245,21 @@ const struct hr_scenario hr_scenarios[] = {
 		.class = HR_LEGAL,
 		.params = hr_p_fault,
 		.run = hr_fault_round,
+	}, {
+		.name = "fault_sweep",
+		.what = "fail the nth fault point of a first map, n = 1, 2, ..., then retry",
+		.class = HR_LEGAL,
+		.params = hr_p_sweep,
+		.run = hr_sweep_round,
+		.unsupported = hr_sweep_unsupported,
+	}, {
+		.name = "attach_fault_sweep",
+		.what = "fail the nth fault point of the driver's UNMANAGED attach, then retry",
+		.class = HR_LEGAL,
+		.params = hr_p_sweep,
+		.run = hr_sweep_round,
+		.unsupported = hr_sweep_unsupported,
+		.other = HR_OTHER_ATTACH,
 	}, {
 		.name = "map_vs_map",
 		.what = "two first maps at once from one driver outside probe",

@@ -31,13 +31,15 @@ def _jobs() -> int:
 
 def cmd_run(args: list) -> int:
     from engine import engine
+    from plan import repeat
     from plan.modes import MODES
     if not args or args[0] not in MODES:
         raise Refused("run: mode '%s' is not one of %s" % (args[0] if args else "",
                                                            " ".join(MODES)))
     mode, cols = args[0], args[1:]
     jobs = _jobs()
-    plan = MODES[mode](cols)
+    plan = repeat.apply(MODES[mode](cols), os.environ.get("REPEAT", ""),
+                        os.environ.get("HOST_LOAD", ""))
     if mode == "lava":
         return engine.execute(plan, jobs, "describe")
     if mode == "lava-check":
@@ -85,6 +87,7 @@ def cmd_judge(args: list) -> int:
     run is never written."""
     from engine import engine
     from plan.modes import REPORTS
+    from report import flake
     if len(args) != 1:
         raise Refused("judge: give one RUN (a results/<id> or results/<id>/<mode> directory)")
     rc = 0
@@ -98,9 +101,11 @@ def cmd_judge(args: list) -> int:
         recs = [r for m in sorted(new.dir.rglob("*.manifest.json"))
                 if Path(str(m)[:-len(".manifest.json")] + ".outcome.json").is_file()
                 for r in engine.record_boot(new, Path(str(m)[:-len(".manifest.json")]))]
+        reports = REPORTS.get(meta.get("mode", ""), [])
+        if meta.get("settings", {}).get("repeat", 1) > 1:
+            reports = reports + [flake.write]
         plan = engine.Plan(new.name, [], Path(meta["expected"]), Path(meta["findings"]),
-                           REPORTS.get(meta.get("mode", ""), []), meta.get("mode", ""),
-                           meta.get("settings", {}))
+                           reports, meta.get("mode", ""), meta.get("settings", {}))
         rc |= engine.judge_run(new, plan, recs)
         new.mark_latest()
     return rc

@@ -14,7 +14,7 @@ from pathlib import Path
 from boot import launch
 from build.artefacts import Build, build
 from engine.model import Boot
-from engine.util import TOOLS, Refused, stage
+from engine.util import TOOLS, Refused, host_load, stage
 from judge.verdicts import EXPECTED, FINDINGS, judge, present
 from record.records import records as make_records
 
@@ -188,7 +188,8 @@ def execute(plan: Plan, jobs: int, launcher: str = "qemu") -> int:
             stage("boot %s could not write its record: %s: %s" % (b.name, type(e).__name__, e))
             return []
 
-    with ThreadPoolExecutor(max_workers=jobs) as ex:
+    with host_load(plan.settings.get("host_load", 0)), \
+            ThreadPoolExecutor(max_workers=jobs) as ex:
         recs = list(ex.map(one, enumerate(plan.boots)))
     if launcher == "describe":
         stage("lava: %d jobs under %s (*/*/job.yaml), cells in %s"
@@ -220,7 +221,7 @@ def stored_records(run: Run) -> list:
 # a run's own outputs, made again when it is judged again
 OUTPUTS = ("run.json", "judged.json", "table.md", "kcidb.json", "kcidb-files", "findings.md",
            "findings.json", "races.md", "bench.raw", "bench.json", "bench.md", "bench.png",
-           "bench.failures")
+           "bench.failures", "flake.md", "flake.json")
 
 
 def copy_run(src: Run, name: str) -> Run:

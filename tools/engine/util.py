@@ -1,6 +1,7 @@
 """What every stage of the host pipeline shares: where things are, progress
 lines, errors a person can act on, logged commands, hashes and locks."""
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -114,6 +115,21 @@ def positive(name: str, value: str, limit: int | None = None) -> int:
         raise Refused("%s=%s must be a positive number%s" % (
             name, value, " up to %d" % limit if limit else ""))
     return int(value)
+
+
+@contextlib.contextmanager
+def host_load(n: int):
+    """N busy processes on the host while the body runs (REPEAT's second
+    load): boots that race see other timing than on an idle machine."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    if procs:
+        stage("host load: %d busy processes" % n)
+    try:
+        yield
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
 
 
 def kvm_works() -> bool:

@@ -105,6 +105,22 @@ kmemleak_scan() {
 	echo clear > /sys/kernel/debug/kmemleak
 }
 
+# fault_filters: fault_sweep fails the nth fault point of its thread; open
+# the filters that keep the kernel's failslab and fail_page_alloc off
+# sleeping allocations and order-0 pages (as the iommufd selftest does), and
+# make every failure one quiet line. A kernel without them sweeps the rest.
+fault_filters() {
+	for _a in failslab fail_page_alloc fake_iommu/fail_attach; do
+		_d=/sys/kernel/debug/$_a
+		[ -d $_d ] || continue
+		for _f in ignore-gfp-wait ignore-gfp-highmem; do
+			[ ! -e $_d/$_f ] || wr $_d/$_f N || { fail faults "$_d/$_f refused"; return 1; }
+		done
+		[ ! -e $_d/min-order ] || wr $_d/min-order 0 || { fail faults "$_d/min-order refused"; return 1; }
+		wr $_d/verbose 0 || { fail faults "$_d/verbose refused"; return 1; }
+	done
+}
+
 # knobs [KNOB=VALUE...]: set fake_iommu's knobs, as failures.
 knobs() {
 	for _kv in "$@"; do

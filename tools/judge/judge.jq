@@ -162,7 +162,7 @@ def judge($cells; $records; $expected; $findings; $run_id):
 		   end) as $policy
 		# a run that did not do what it claims is judged on that alone
 		| (if ($bad | length) > 0 then [] else $policy end) as $policy
-		| $r + {verdict: $v, expected: ($e.want // null), why: ($e.why // null),
+		| $r + {verdict: $v, expected: ($e.want // null), why: ($e.why // null), conds: ($e.conds // null),
 			failures: ($bad + $policy),
 			findings: (if $c.judge != "stress" then []
 				   else [$r.reports[] | select((.ours_title or .ours_stack) and (known($findings) | not) | not)]

@@ -28,21 +28,27 @@ def _header(iommu: str) -> str:
 
 
 _END = "exit $failures\n"
+# what a scenario needs set up in the guest before it runs
+_PREP = {"fault_sweep": "fault_filters && ", "attach_fault_sweep": "fault_filters && "}
+
+
+def _prep(line: str) -> str:
+    return _PREP.get(line.split(" ")[0], "")
 
 
 def scenario(line: str, knobs: dict, iommu: str = "fake"):
     """Load, set fake_iommu's knobs, run LINE, unload."""
     _check_line(line)
     kv = "".join(" %s=%s" % (k, v) for k, v in knobs.items())
-    return (_header(iommu) + 'up && knobs%s && scenario "%s"\ndown\n' % (kv, line) + _END,
-            [line])
+    return (_header(iommu) + 'up && knobs%s && %sscenario "%s"\ndown\n'
+            % (kv, _prep(line), line) + _END, [line])
 
 
 def sanitize(line: str, iommu: str = "fake"):
     """The same with kmemleak scans before and after the unload."""
     _check_line(line)
-    return (_header(iommu) + 'up && scenario "%s"\nkmemleak_scan\ndown\nkmemleak_scan\n' % line
-            + _END, [line])
+    return (_header(iommu) + 'up && %sscenario "%s"\nkmemleak_scan\ndown\nkmemleak_scan\n'
+            % (_prep(line), line) + _END, [line])
 
 
 _PLANT = """planted() {

@@ -36,7 +36,7 @@ def env(tmp_path, monkeypatch):
         if k in ("KSRC", "VARIANT", "PATCHES", "FLAVOUR", "KNOBS", "POLICY", "SCENARIOS",
                  "JOBS", "RUN_NAME", "EXPECTED", "KDUMP", "VM_SMP", "VM_TIMEOUT",
                  "SANITIZE_FLAVOURS", "STRESS_FLAVOUR", "RACE_ROUNDS", "RACE_VARIANTS", "KCIDB_ORIGIN",
-                 "KCIDB_URL_BASE", "LC_RUN_ID", "COLUMNS"):
+                 "KCIDB_URL_BASE", "LC_RUN_ID", "COLUMNS", "REPEAT", "HOST_LOAD"):
             monkeypatch.delenv(k, raising=False)
     monkeypatch.setenv("RESULTS", str(tmp_path / "results"))
     monkeypatch.setenv("CACHE", str(tmp_path / "cache"))
@@ -103,6 +103,9 @@ def test_columns_refused(env, text, why):
     (["run", "bench", "6.12:vanilla"], {"BENCH_BOOTS": "0"}, "BENCH_BOOTS=0 must be a positive number"),
     (["run", "bench", "6.12:vanilla"], {"REPS": "x"}, "REPS=x must be a positive number"),
     (["run", "bench", "6.12:vanilla"], {"FLAVOUR": "kasan"}, "FLAVOUR=kasan does not apply"),
+    (["run", "run", "6.12:vanilla"], {"REPEAT": "0"}, "REPEAT=0 must be a positive number"),
+    (["run", "run", "6.12:vanilla"], {"HOST_LOAD": "x"}, "HOST_LOAD=x must be a number of busy"),
+    (["run", "races"], {"REPEAT": "2"}, "make races has repetitions of its own"),
     (["run", "nosuchmode"], {}, "mode 'nosuchmode' is not one of"),
     (["judge"], {}, "judge: give one RUN"),
     (["judge", "/nonexistent"], {}, "/nonexistent is no run directory"),
@@ -273,6 +276,54 @@ def test_a_stored_run_is_judged_again_without_a_vm_and_left_alone(fake_vm, env, 
 
 def _row(variant, sc, titles):
     return {"variant": variant, "asked": sc + " rounds=1", "reports": [{"title": t} for t in titles]}
+
+
+def test_repeat_runs_each_boot_n_times_and_tables_the_flips(fake_vm, env, monkeypatch):
+    from plan import repeat
+    plan = repeat.apply(modes.MODES["run"](["6.12:vanilla", "6.12:seed-v3"]), "3", "1")
+    assert [b.rep for b in plan.boots] == [1, 1, 2, 2, 3, 3]
+    assert engine.execute(plan, 2) == 0
+    run = env / "results" / "20261202T000000Z-1" / "run"
+    flk = json.loads((run / "flake.json").read_text())
+    assert flk["repeat"] == 3 and flk["host_load"] == 1
+    assert [(c["variant"], c["repeats"], c["passed"]) for c in flk["cells"]] == \
+        [("vanilla", 3, 3), ("seed-v3", 3, 3)]
+    doc = json.loads((run / "kcidb.json").read_text())
+    cells = [t for t in doc["tests"] if "misc" in t and "repeats" in t["misc"]]
+    assert len(cells) == 6 and {t["misc"]["repeats"] for t in cells} == {3}
+    assert sorted(t["misc"]["rep"] for t in cells) == [1, 1, 2, 2, 3, 3]
+    # judged again without a VM: the same table
+    monkeypatch.setenv("LC_RUN_ID", "20261202T000003Z-4")
+    assert lc("judge", str(run)).returncode == 0
+    again = env / "results" / "20261202T000003Z-4" / "run-rejudged" / "flake.json"
+    assert json.loads(again.read_text())["cells"] == flk["cells"]
+
+
+@pytest.mark.parametrize("values,low,high", [
+    ([0, 0, 0], 1.0, 1.0),                 # never fired: always fails
+    ([20] * 10, 0, 1e-8),                  # no spread: Poisson, exp(-20)
+    ([4, 21, 25, 11, 24, 34, 19, 8, 30, 15], 1e-4, 0.05),   # over-dispersed: far above exp(-19)
+])
+def test_flake_chance_of_a_zero(values, low, high):
+    from report import flake
+    assert low <= flake.p_zero(values) <= high
+    if values[0]:
+        # more rounds are asked for exactly when the chance is too high
+        need = flake.rounds_for(values, 200)
+        assert (need > 200) == (flake.p_zero(values) >= flake.SAFE)
+
+
+def test_flake_counts_a_failed_condition():
+    from report import flake
+    rows = [{"kver": "6.12", "variant": "seed-v3", "boot": "elfcorehdr", "asked": "a", "ok": v > 0,
+             "verdict": "race" if v else "clean", "conds": "stale_attach>0,unlocked_attach=0",
+             "detectors": {"stale_attach": v, "unlocked_attach": 0},
+             "rounds": {"requested": 200}} for v in (5, 0, 7)]
+    (cell,) = flake.cells(rows)
+    stale, unlocked = cell["conditions"]
+    assert (cell["passed"], cell["verdicts"]) == (2, {"race": 2, "clean": 1})
+    assert (stale["failed"], stale["min"], stale["max"], stale["safe"]) == (1, 0, 7, False)
+    assert (unlocked["failed"], "p_zero" in unlocked) == (0, False)
 
 
 def test_races_verdicts():

@@ -27,7 +27,7 @@ def unit:
 	 unmap_unmapped: "unmaps", map_over_mapped: "maps", inconsistent: "checks",
 	 map_into_detached: "maps", map_unbound: "pages", attach: "attaches",
 	 deferred_attach: "attaches", attach_failed: "attaches", mapped_pages: "pages",
-	 unmapped_pages: "pages"}[.] // "events";
+	 unmapped_pages: "pages", fault_points: "points", faults_absorbed: "faults"}[.] // "events";
 
 # A file's URL, where there is one: below KCIDB_URL_BASE for a file under
 # the results (each path segment percent-encoded); a file of this machine
@@ -62,7 +62,11 @@ def kcidb($rows; $columns; $bench; $bench_failures; $origin; $results; $urlbase;
 		// ($cols | map(select(.kver == $r.kver and .variant == $r.variant
 			and .flavour == ($r.flavour // ""))) | sort_by(.kout == "") | first);
 	def nonull: map(with_entries(select(.value != null)));
-	{version: {major: 5, minor: 3},
+	# how many repetitions of its cell the run holds (REPEAT, races' REPS)
+	def norep: [.kver, .variant, (.iommu // "fake"), (.flavour // ""), .boot, .judge,
+		    (.asked // .scenario), (.nth // 0)] | tostring;
+	($rows | group_by(norep) | map({(.[0] | norep): length}) | add // {}) as $nrep
+	| {version: {major: 5, minor: 3},
 	 checkouts: [$cols | unique_by(.checkout)[] | {
 		id: .checkout, origin: $origin,
 		tree_name: (if .git != "" then "ksrc" else "debian" end),
@@ -98,6 +102,7 @@ def kcidb($rows; $columns; $bench; $bench_failures; $origin; $results; $urlbase;
 				 misc: {iommu: (.iommu // "fake"), boot: .boot, flavour: .flavour}},
 		   misc: ({run: .run, run_id: .run_id, asked: .asked, class: .class, verdict: .verdict,
 			   as_expected: .ok, expected: .expected, why: .why, failures: .failures, knobs: .knobs,
+			   rep: (.rep // 0), repeats: $nrep[norep],
 			   reports: [(.reports // [])[] | .title], accel: .accel, artefacts: .artefacts}
 			  | with_entries(select(.value != null)))}
 		  + (if .log then {log_url: url($results; $urlbase; .log),

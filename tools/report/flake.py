@@ -1,0 +1,148 @@
+"""The flake table of a REPEAT=N run: per cell (every repetition of one
+asked line on one column), how often it passed, which verdicts it got and,
+per counter its expected line names, the range of values. The judge
+decides each repetition; this only counts what it decided and estimates
+how often a condition "name>0" would fail by chance in one more run.
+
+The estimate fits a negative binomial to the counter's values (method of
+moments; a Poisson when they are not over-dispersed): counts of a race
+move with load far more than a Poisson allows, so the fit keeps that
+spread. P(0) is its chance of a zero, the false fail of "name>0". A
+condition is safe to gate on when no repetition failed and P(0) < 0.1%
+(ten such cells in a make check stay under 1%)."""
+
+import math
+import re
+
+SAFE = 1e-3
+COND = re.compile(r"^([a-z_]+)([=>])0$")
+
+
+def cell_key(r: dict) -> tuple:
+    return (r.get("kver"), r.get("variant"), r.get("iommu") or "fake", r.get("flavour") or "",
+            r.get("boot"), r.get("asked") or "", r.get("nth") or 0)
+
+
+def conditions(text: str | None) -> list:
+    """(name, op) of each "name>0"/"name=0" in an expected line's conditions."""
+    out = []
+    for c in (text or "").split(","):
+        m = COND.match(c)
+        if m:
+            out.append((m.group(1), m.group(2)))
+    return out
+
+
+def p_zero(values: list) -> float:
+    """P(count = 0) under a negative binomial (or Poisson) with the values'
+    mean and variance; 1.0 when the mean is 0."""
+    n = len(values)
+    mean = sum(values) / n
+    if mean == 0:
+        return 1.0
+    var = sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else mean
+    if var <= mean:
+        return math.exp(-mean)
+    r = mean * mean / (var - mean)
+    return (r / (r + mean)) ** r
+
+
+def rounds_for(values: list, rounds: int) -> int | None:
+    """The rounds at which P(0) of a negative binomial with the same shape,
+    its mean scaled with the rounds, falls below SAFE."""
+    n = len(values)
+    mean = sum(values) / n
+    if mean == 0 or rounds <= 0:
+        return None
+    var = sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else mean
+    if var <= mean:
+        k = -math.log(SAFE) / mean
+    else:
+        r = mean * mean / (var - mean)
+        k = r * (SAFE ** (-1.0 / r) - 1) / mean
+    return math.ceil(rounds * k)
+
+
+def value_of(r: dict, name: str):
+    for part in ("detectors", "counts"):
+        if name in (r.get(part) or {}):
+            return r[part][name]
+    return None
+
+
+def cells(rows: list) -> list:
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault(cell_key(r), []).append(r)
+    out = []
+    for key, rs in groups.items():
+        verdicts: dict = {}
+        for r in rs:
+            verdicts[r.get("verdict")] = verdicts.get(r.get("verdict"), 0) + 1
+        conds = []
+        for name, op in conditions(rs[0].get("conds")):
+            vals = [value_of(r, name) for r in rs]
+            got = [v for v in vals if v is not None]
+            c = {"name": name, "op": op, "values": vals, "missing": len(vals) - len(got),
+                 "failed": sum(1 for v in got if (v > 0) != (op == ">")) + len(vals) - len(got)}
+            if got:
+                s = sorted(got)
+                c.update(min=s[0], median=s[len(s) // 2], max=s[-1])
+            if op == ">" and got:
+                c["p_zero"] = p_zero(got)
+                rounds = (rs[0].get("rounds") or {}).get("requested") or 0
+                c["rounds"] = rounds
+                c["safe"] = c["failed"] == 0 and c["p_zero"] < SAFE
+                if not c["safe"]:
+                    c["rounds_needed"] = rounds_for(got, rounds)
+            conds.append(c)
+        out.append({"kver": key[0], "variant": key[1], "iommu": key[2], "flavour": key[3],
+                    "boot": key[4], "asked": key[5], "nth": key[6], "repeats": len(rs),
+                    "passed": sum(1 for r in rs if r.get("ok")), "verdicts": verdicts,
+                    "expected": rs[0].get("expected"), "conditions": conds})
+    return out
+
+
+def _fmt(c: dict) -> str:
+    if "min" not in c:
+        return "%s%s0: no value" % (c["name"], c["op"])
+    s = "%s%s0: %d..%d (median %d)" % (c["name"], c["op"], c["min"], c["max"], c["median"])
+    if c["failed"]:
+        s += ", **%d failed**" % c["failed"]
+    if "p_zero" in c:
+        s += ", P(0) %.1e" % c["p_zero"]
+        if not c["safe"] and c.get("rounds_needed"):
+            s += ", safe from %d rounds" % c["rounds_needed"]
+    return s
+
+
+def write(run, rows: list) -> list:
+    """flake.md and flake.json in the run; a failure when a cell has fewer
+    rows than the run's REPEAT (the judge has failed those cells already)."""
+    settings = run.read("run.json").get("settings", {})
+    repeat, load = settings.get("repeat", 1), settings.get("host_load", 0)
+    table = cells(rows)
+    gate = sum(c["p_zero"] for t in table for c in t["conditions"] if "p_zero" in c)
+    md = ["## Flake table: %d repetitions per cell, %d busy host processes" % (repeat, load), "",
+          "| kernel | variant | boot | asked | passed | verdicts | counters |",
+          "|---|---|---|---|---|---|---|"]
+    for t in table:
+        v = ", ".join("%s %d" % kv for kv in sorted(t["verdicts"].items()))
+        md.append("| %s | %s%s | %s | %s | %d/%d | %s | %s |" % (
+            t["kver"], t["variant"], "" if t["iommu"] == "fake" else ":" + t["iommu"], t["boot"],
+            t["asked"], t["passed"], t["repeats"], v,
+            "<br>".join(_fmt(c) for c in t["conditions"]) or "-"))
+    unsafe = ["%s %s %s %s" % (t["kver"], t["variant"], t["asked"].split(" ")[0], c["name"])
+              for t in table for c in t["conditions"] if c.get("safe") is False]
+    md += ["", "Sum of P(0) over every name>0 condition: %.2e expected false fails per run of "
+           "these cells (a negative binomial fitted to each counter's values; "
+           "tools/report/flake.py)." % gate,
+           "Not safe to gate on (a repetition failed or P(0) >= %g): %s."
+           % (SAFE, "; ".join(unsafe) or "none")]
+    run.write("flake.md", "\n".join(md) + "\n")
+    run.write("flake.json", {"repeat": repeat, "host_load": load, "p_zero_sum": gate,
+                             "cells": table})
+    print("flake: %s" % (run.dir / "flake.md"))
+    short = [t for t in table if t["repeats"] != repeat]
+    return ["flake: %s %s %s has %d of %d repetitions"
+            % (t["kver"], t["variant"], t["asked"], t["repeats"], repeat) for t in short]
