@@ -186,13 +186,11 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 	if (lock)
 		mutex_lock(lock);
 	fi_attach_delay();
-	/* A failed deferred attach is recoverable: the core keeps deferring. */
-	if (deferred && fi_attach_should_fail()) {
+	ret = fi_attach_fault(deferred, domain);
+	if (ret)
 		fi_count(counts, FI_ATTACH_FAILED);
-		ret = -EIO;
-	} else if (!READ_ONCE(fi_knobs.attach_drops)) {
+	else if (!READ_ONCE(fi_knobs.attach_drops))
 		fi_set_hw_domain(client, domain);
-	}
 	if (lock)
 		mutex_unlock(lock);
 	if (!deferred_path) {

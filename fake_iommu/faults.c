@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Failed deferred attaches, on request and by the kernel's fault injection. */
 #include <linux/atomic.h>
+#include <linux/errno.h>
 #include <linux/export.h>
+#include <linux/iommu.h>
 #include <linux/limits.h>
 #include <linux/minmax.h>
 
@@ -17,10 +19,20 @@ DECLARE_FAULT_ATTR(fi_fail_attach);
  */
 static atomic_t fi_fail_next = ATOMIC_INIT(0);
 
-bool fi_attach_should_fail(void)
+int fi_attach_fault(bool deferred, const struct iommu_domain *domain)
 {
-	return atomic_dec_if_positive(&fi_fail_next) >= 0 ||
-	       should_fail(&fi_fail_attach, 1);
+	/* A failed deferred attach is recoverable: the core keeps deferring. */
+	if (deferred)
+		return atomic_dec_if_positive(&fi_fail_next) >= 0 ||
+		       should_fail(&fi_fail_attach, 1) ? -EIO : 0;
+	/*
+	 * The core's own domains never fail: its unwind re-attaches the domain
+	 * a device had and relies on that. A driver's UNMANAGED domain may not
+	 * fit the device, as with VT-d: -EINVAL, "try another domain".
+	 */
+	if (domain->type == IOMMU_DOMAIN_UNMANAGED && should_fail(&fi_fail_attach, 1))
+		return -EINVAL;
+	return 0;
 }
 
 /**
