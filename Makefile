@@ -76,7 +76,7 @@ BENCH ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:double-check \
 STOCK ?= 6.12:stock 7.3:stock
 AMD ?= 6.12:stock:amd 7.3:stock:amd
 VTD ?= 6.12:vanilla:vtd 6.12:seed-v3:vtd 6.12:double-check:vtd 7.3:vanilla:vtd 7.3:double-check:vtd
-SWEEP ?= 6.12:vanilla 6.12:seed-v3 6.12:double-check 7.3:vanilla 7.3:double-check
+SWEEP ?= 6.12:vanilla 6.12:seed-v3 6.12:double-check 7.3:vanilla 7.3:double-check 7.3:keep-deferral
 # make flake: the gate's matrix FLAKE_REPEAT times, on an idle machine and
 # under HOST_LOAD busy processes (flake.md in each run)
 FLAKE_REPEAT ?= 10

@@ -97,13 +97,16 @@ def checkpatch() -> None:
                            cwd=TOP, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         first = next((ln for ln in p.stdout.splitlines() if not ln.startswith("total")), "")
         check("modules pass %s's checkpatch --strict" % kv, p.returncode == 0, first)
-        p = subprocess.run(["perl", str(cp), "--strict"] +
-                           sorted(str(x) for x in (TOP / "patches" / "upstream").glob("*.patch")),
-                           text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        check("the upstream patch passes %s's checkpatch --strict" % kv,
-              p.returncode == 0 and "total: 0 errors, 0 warnings, 0 checks" in p.stdout,
-              next((ln for ln in p.stdout.splitlines()
-                    if ln.startswith(("ERROR", "WARNING", "CHECK"))), ""))
+        # the patches written to a submission's standard
+        for name, glob in (("upstream", "upstream/*.patch"),
+                           ("keep-deferral", "keep-deferral/7.3/*.patch")):
+            p = subprocess.run(["perl", str(cp), "--strict"] +
+                               sorted(str(x) for x in (TOP / "patches").glob(glob)),
+                               text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            check("the %s patch passes %s's checkpatch --strict" % (name, kv),
+                  p.returncode == 0 and "total: 0 errors, 0 warnings, 0 checks" in p.stdout,
+                  next((ln for ln in p.stdout.splitlines()
+                        if ln.startswith(("ERROR", "WARNING", "CHECK"))), ""))
 
 
 def guests(tmp: Path) -> None:
