@@ -226,7 +226,8 @@ static const char *const struct_leads[] = {
 	"Tainted:", "irq event stamp:", "hardirqs last", "softirqs last",
 	"<TASK>", "<IRQ>", "</IRQ>", "<NMI>", "</NMI>", "<EOI>",
 	"<SOFTIRQ>", "</SOFTIRQ>", "Kernel Offset:", "note: ", "task:",
-	"pc : ", "lr : ", "sp : ", "pstate:", "Pid: ", "stack backtrace:",
+	"pc : ", "lr : ", "sp : ", "pstate:", "PC is at ", "LR is at ",
+	"Pid: ", "stack backtrace:",
 	"Sending NMI", "NMI backtrace", "Code: ",
 	"Disabling lock debugging due to kernel taint",
 };
@@ -272,13 +273,15 @@ enum line_class classify(const char *msg)
 
 /*
  * "RIP: 0010:fn+0x3a/0x50", "IP: [<c06969d4>] fn+0x7d0/0xa59",
- * "pc : fn+0x0/0x884".  User-space RIPs ("RIP: 0033:0x7f...") have no
- * symbol and are rejected by parse_frame().
+ * "pc : fn+0x0/0x884", arm/arm64 before 4.10 "PC is at fn+0x29c/0x308".
+ * User-space RIPs ("RIP: 0033:0x7f...") have no symbol and are rejected
+ * by parse_frame().
  */
 bool parse_rip(const char *msg, struct frame *f)
 {
 	static const char *const leads[] = { "RIP: ", "IP: ", "EIP: ",
-					     "pc : ", "NIP: ", "epc : " };
+					     "pc : ", "NIP: ", "epc : ",
+					     "PC is at " };
 	const char *p = skip_blank(msg);
 	size_t i;
 

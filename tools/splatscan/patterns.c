@@ -20,7 +20,7 @@ static const char *const kind_names[] = {
 	[K_KASAN] = "kasan",		[K_KCSAN] = "kcsan",
 	[K_KMEMLEAK] = "kmemleak",	[K_HUNG_TASK] = "hung_task",
 	[K_RCU_STALL] = "rcu_stall",	[K_SOFT_LOCKUP] = "soft_lockup",
-	[K_UBSAN] = "ubsan",
+	[K_UBSAN] = "ubsan",		[K_HARD_LOCKUP] = "hard_lockup",
 };
 
 #define FN "([A-Za-z_][A-Za-z0-9_.]*)\\+0x"
@@ -45,8 +45,10 @@ static const char *const kind_names[] = {
 
 /*
  * WARNINGs from report helpers keep their type, as in syzkaller:
- * 6.x "WARNING: CPU: 1 PID: 85 at lib/refcount.c:28 fn+0x3a/0x50" and
- * 7.x "WARNING: lib/refcount.c:28 at fn+0x3a/0x50, CPU#1: comm/85".
+ * 3.11-6.x "WARNING: CPU: 1 PID: 85 at lib/refcount.c:28 fn+0x3a/0x50",
+ * 7.x "WARNING: lib/refcount.c:28 at fn+0x3a/0x50, CPU#1: comm/85" (or
+ * "at 0x0, CPU#1" when the trap gave no caller: F from the RIP line) and
+ * before 3.11 "WARNING: at lib/debugobjects.c:260 fn+0x83/0xa0()".
  * The line must contain @need before @file_re is tried.
  */
 #define WARN_AT(need_, file_re, fn, k, t, ...) \
@@ -54,9 +56,18 @@ static const char *const kind_names[] = {
 	    ":[0-9]+ " fn "\\+0x", k, t, 2, RIP_FLAGS, .need = need_, \
 	    __VA_ARGS__), \
 	ROW("^WARNING: ([^ ]*/)?" file_re ":[0-9]+ at " fn "\\+0x", k, t, 2, \
+	    RIP_FLAGS, .need = need_, __VA_ARGS__), \
+	ROW("^WARNING: ([^ ]*/)?" file_re ":[0-9]+ at 0x[0-9a-f]+,", k, t, 0, \
+	    RIP_FLAGS, .need = need_, __VA_ARGS__), \
+	ROW("^WARNING: at ([^ ]*/)?" file_re ":[0-9]+ " fn "\\+0x", k, t, 2, \
 	    RIP_FLAGS, .need = need_, __VA_ARGS__)
 /* '.' in @file matches itself, too */
 #define WARN_IN(file, ...) WARN_AT(file, file, __VA_ARGS__)
+
+/* kmemleak_warn()'s callers, between the API call and its caller */
+#define KMEMLEAK_API SKIP("object", "paint", "checksum", "scan_area", \
+			  "excess_ref", "kfree", "slab_", "kmem_cache_free", \
+			  "free_pages", "vfree")
 
 static const struct header_pat headers[] = {
 	LOCKDEP("WARNING: possible circular locking dependency detected",
@@ -65,12 +76,12 @@ static const struct header_pat headers[] = {
 			     "drain_workqueue", "destroy_workqueue")),
 	LOCKDEP("WARNING: possible irq lock inversion dependency detected",
 		"possible deadlock", "just changed the state of lock"),
-	LOCKDEP("WARNING: [A-Z]+-safe -> [A-Z]+-unsafe lock order detected",
-		"possible deadlock", "which became"),
+	LOCKDEP("WARNING: [A-Za-z_]+-safe -> [A-Za-z_]+-unsafe lock order "
+		"detected", "possible deadlock", "which became"),
 	LOCKDEP("WARNING: possible recursive locking detected",
 		"possible deadlock", "is trying to acquire lock"),
 	LOCKDEP("WARNING: inconsistent lock state", "inconsistent lock state",
-		NULL),
+		"takes:"),
 	LOCKDEP("\\[ BUG: Invalid wait context \\]",
 		"BUG: Invalid wait context", NULL,
 		.skip = SKIP("lock_sock", "release_sock")),
@@ -100,6 +111,61 @@ static const struct header_pat headers[] = {
 		"leaving the kernel with locks still held"),
 	LOCKDEP("WARNING: Nested lock was not taken",
 		"WARNING: nested lock was not taken", NULL),
+	LOCKDEP("WARNING: bad contention detected",
+		"WARNING: bad contention", "is trying to contend lock"),
+	/* CONFIG_DEBUG_LOCKDEP: lockdep's own chain cache is corrupt */
+	LOCKDEP("WARNING: chain_key collision", "WARNING: chain_key collision",
+		NULL),
+	/*
+	 * Before 4.11 lockdep's banners were "[ INFO: ... ]" and "[ BUG:
+	 * ... ]"; syzkaller's titles for them.
+	 */
+	LOCKDEP("\\[ INFO: possible circular locking dependency detected \\]",
+		"possible deadlock", "is trying to acquire lock",
+		.skip = SKIP("process_one_work", "flush_workqueue",
+			     "drain_workqueue", "destroy_workqueue")),
+	LOCKDEP("\\[ INFO: possible irq lock inversion dependency detected \\]",
+		"possible deadlock", "just changed the state of lock"),
+	/* 2.6.1x "soft-safe", 2.6.30-4.13 "RECLAIM_FS-safe"; syzkaller's F */
+	LOCKDEP("\\[ INFO: [A-Za-z_]+-safe -> [A-Za-z_]+-unsafe lock order "
+		"detected \\]", "possible deadlock", "is trying to acquire"),
+	LOCKDEP("\\[ INFO: possible recursive locking detected \\]",
+		"possible deadlock", "is trying to acquire lock"),
+	LOCKDEP("\\[ INFO: inconsistent lock state \\]",
+		"inconsistent lock state", "takes:"),
+	LOCKDEP("\\[ INFO: suspicious RCU usage\\. \\]",
+		"INFO: suspicious RCU usage", NULL,
+		.skip = SKIP("rcu", "kmem", "slab")),
+	LOCKDEP("\\[ BUG: bad unlock balance detected! \\]",
+		"BUG: bad unlock balance", "is trying to release lock"),
+	LOCKDEP("\\[ BUG: held lock freed! \\]", "BUG: held lock freed",
+		"is freeing memory"),
+	LOCKDEP("\\[ BUG: .* still has locks held! \\]",
+		"BUG: still has locks held", "held by",
+		.need = "still has locks held"),
+	LOCKDEP("\\[ BUG: lock held when returning to user space! \\]",
+		"BUG: lock held when returning to user space",
+		"leaving the kernel with locks still held"),
+	LOCKDEP("\\[ BUG: Nested lock was not taken \\]",
+		"BUG: nested lock was not taken", NULL),
+	LOCKDEP("\\[ BUG: bad contention detected! \\]",
+		"BUG: bad contention", "is trying to contend lock"),
+	/*
+	 * lockdep_init_map_type(): then DEBUG_LOCKS_WARN_ON(1), a WARNING
+	 * of its own (the kernel/locking/lockdep.c rows below).
+	 */
+	ROW("^BUG: key [0-9a-f]+ has not been registered!", K_LOCKDEP,
+	    "BUG: key has not been registered", 0,
+	    PF_NO_FUNC | PF_NO_STACK),
+	ROW("^BUG: looking up invalid subclass: [0-9]+", K_LOCKDEP,
+	    "BUG: looking up invalid subclass", 0, 0,
+	    .skip = SKIP("lock_class", "lock_acquire", "lock_release")),
+	/* print_lockdep_off(), KERN_DEBUG: lockdep turns itself off */
+	ROW("^BUG: (MAX_[A-Z_]+) too low!", K_LOCKDEP, "BUG: %1 too low!", 0,
+	    PF_LONG | PF_NO_FUNC),
+	/* 7.x lockdep_cleanup_dead_cpu(): irq events follow, no stack */
+	ROW("^CPU [0-9]+ left hardirqs enabled!", K_LOCKDEP,
+	    "CPU left hardirqs enabled", 0, PF_NO_FUNC | PF_NO_STACK),
 	/* lockdep turns itself off after this one */
 	LOCKDEP("INFO: trying to register non-static key",
 		"INFO: trying to register non-static key", NULL,
@@ -107,8 +173,8 @@ static const struct header_pat headers[] = {
 	WARN_IN("lib/debugobjects.c", ANY_FN, K_WARNING,
 		"WARNING: ODEBUG bug",
 		.skip = SKIP("debug_", "rcu", "hrtimer_", "timer_", "work_",
-			     "percpu_", "vunmap", "vfree", "__free_",
-			     "debug_check", "kobject_")),
+			     "percpu_", "kmem_", "slab_", "kfree", "vunmap",
+			     "vfree", "__free_", "debug_check", "kobject_")),
 	WARN_IN("mm/usercopy.c", ANY_FN, K_WARNING, "WARNING: bad usercopy",
 		.skip = SKIP("usercopy", "__check")),
 	WARN_IN("lib/kobject.c", ANY_FN, K_WARNING, "WARNING: kobject bug",
@@ -122,6 +188,14 @@ static const struct header_pat headers[] = {
 		"([A-Za-z0-9_.]*lock_[A-Za-z0-9_.]*)", K_LOCKDEP,
 		"WARNING: locking bug",
 		.skip = SKIP("lock_sock", "release_sock")),
+	/*
+	 * The other WARNINGs of lockdep.c and the mutex debugging's
+	 * DEBUG_LOCKS_WARN_ON() switch lockdep off too: syzkaller's title,
+	 * lockdep's kind.
+	 */
+	WARN_IN("kernel/locking/lockdep.c", ANY_FN, K_LOCKDEP, "WARNING"),
+	WARN_AT("kernel/locking/mutex", "kernel/locking/mutex(-debug)?\\.c",
+		ANY_FN, K_LOCKDEP, "WARNING"),
 	WARN_AT("malloc", "mm/[^ ]*\\.c",
 		"(k?[A-Za-z0-9_]?malloc[A-Za-z0-9_.]*)", K_WARNING,
 		"WARNING: kmalloc bug",
@@ -133,6 +207,11 @@ static const struct header_pat headers[] = {
 	    "WARNING", 2, RIP_FLAGS),
 	/* 7.x: "WARNING: file.c:12 at fn+0x3a/0x50, CPU#1: comm/85" */
 	ROW("^WARNING: ([^ ]+ )?at " FN, K_WARNING, "WARNING", 2, RIP_FLAGS),
+	ROW("^WARNING: ([^ ]+ )?at 0x[0-9a-f]+, CPU#", K_WARNING, "WARNING", 0,
+	    RIP_FLAGS),
+	/* before 3.11: "WARNING: at file.c:12 fn+0x3a/0x50()", 2.6.2x "fn()" */
+	ROW("^WARNING: at [^ ]+:[0-9]+ " ANY_FN "(\\+0x|\\(\\))", K_WARNING,
+	    "WARNING", 1, RIP_FLAGS),
 	ROW("^BUG: KASAN: (double-free or invalid-free|double-free|"
 	    "invalid-free) in " FN, K_KASAN, "KASAN: invalid-free", 2,
 	    PF_RULE_END, .skip = SKIP("slab_", "kfree", "vunmap", "vfree")),
@@ -153,10 +232,25 @@ static const struct header_pat headers[] = {
 	    .skip = SKIP("ubsan", "overflow")),
 	ROW("^UBSAN: ([A-Za-z -]*[a-z]) in [^ ]+:[0-9]+", K_UBSAN, "UBSAN: %1",
 	    0, PF_RULE_END, .skip = SKIP("ubsan", "overflow")),
+	/*
+	 * CONFIG_UBSAN_TRAP, x86: "UBSAN: array index out of bounds at
+	 * fn+0x1a/0x30", then an "Oops: invalid opcode" of its own; arm64
+	 * dies with the text as the oops's.
+	 */
+	ROW("^UBSAN: ([a-z /-]*[a-z]) at " FN, K_UBSAN, "UBSAN: %1", 2,
+	    PF_NO_STACK),
+	ROW("^Internal error: UBSAN: ([a-z /-]*[a-z]): ", K_UBSAN, "UBSAN: %1",
+	    0, RIP_FLAGS),
 	ROW("^BUG: sleeping function called from invalid context", K_BUG,
 	    "BUG: sleeping function called from invalid context", 0, 0),
 	ROW("^BUG: scheduling while atomic", K_BUG,
 	    "BUG: scheduling while atomic", 0, 0, .skip = SKIP("schedule")),
+	ROW("^BUG: scheduling in a non-blocking section", K_BUG,
+	    "BUG: scheduling in a non-blocking section", 0, 0,
+	    .skip = SKIP("schedule")),
+	/* cant_sleep(), cant_migrate() */
+	ROW("^BUG: assuming (atomic|non migratable) context at", K_BUG,
+	    "BUG: assuming %1 context", 0, 0),
 	ROW("^BUG: using ([a-z_]+)\\(\\) in preemptible", K_BUG,
 	    "BUG: using %1() in preemptible code", 0, 0,
 	    .skip = SKIP("dump_stack", "preemption", "preempt", "debug_",
@@ -164,7 +258,7 @@ static const struct header_pat headers[] = {
 	ROW("^BUG: (spinlock|rwlock) (lockup suspected|already unlocked|"
 	    "recursion|cpu recursion|bad magic|wrong owner|wrong CPU|"
 	    "trylock failure on UP)", K_BUG, "BUG: %1 %2", 0, 0,
-	    .skip = SKIP("spin_", "_lock", "_unlock")),
+	    .skip = SKIP("spin_", "rwlock_", "_lock", "_unlock")),
 	ROW("^BUG: kernel NULL pointer dereference", K_OOPS,
 	    "BUG: unable to handle kernel NULL pointer dereference", 0,
 	    RIP_FLAGS),
@@ -194,10 +288,25 @@ static const struct header_pat headers[] = {
 	ROW("^kmemleak: unreferenced object", K_KMEMLEAK, "memory leak", 0,
 	    PF_LEAK),
 	ROW("^unreferenced object", K_KMEMLEAK, "memory leak", 0, PF_LEAK),
+	/* kmemleak_warn(): the kmemleak API misused, then a stack */
+	ROW("^kmemleak: ((Partially )?[Ff]reeing|Trying to color|"
+	    "Not resetting the checksum of an|Adding scan area to|"
+	    "Setting excess_ref on|Not scanning|Updating stack trace for) "
+	    "unknown object", K_WARNING, "kmemleak: %1 unknown object", 0, 0,
+	    .skip = KMEMLEAK_API),
+	ROW("^kmemleak: (Found object by alias|Scan area larger than object)",
+	    K_WARNING, "kmemleak: %1", 0, 0, .skip = KMEMLEAK_API),
+	ROW("^kmemleak: Cannot insert 0x[0-9a-f]+ into the object search tree",
+	    K_WARNING, "kmemleak: Cannot insert into the object search tree",
+	    0, 0, .skip = KMEMLEAK_API),
 	ROW("^INFO: task .* blocked( in I/O wait)? for more than", K_HUNG_TASK,
 	    "INFO: task hung", 0, 0),
 	ROW("^INFO: task .* can't die for more than", K_HUNG_TASK,
 	    "INFO: task can't die", 0, 0, .skip = SKIP("schedule")),
+	/* csd_lock_suppress_rcu_stall: one line; the CSD-lock report apart */
+	ROW("^rcu: INFO: rcu_[a-z_]+ detected( expedited)? stalls?, but "
+	    "suppressed full report", K_RCU_STALL, "INFO: rcu detected stall",
+	    0, PF_NO_FUNC | PF_NO_STACK),
 	ROW("^rcu: INFO: rcu_[a-z_]+ (self-)?detected( expedited)? stall",
 	    K_RCU_STALL, "INFO: rcu detected stall", 0,
 	    RIP_FLAGS | PF_SKIP_IRQ),
@@ -207,6 +316,16 @@ static const struct header_pat headers[] = {
 	ROW("^watchdog: BUG: soft lockup", K_SOFT_LOCKUP, "BUG: soft lockup", 0,
 	    RIP_FLAGS | PF_SKIP_IRQ),
 	ROW("^BUG: soft lockup", K_SOFT_LOCKUP, "BUG: soft lockup", 0,
+	    RIP_FLAGS | PF_SKIP_IRQ),
+	/* 4.x, 5.x */
+	ROW("^NMI watchdog: BUG: soft lockup", K_SOFT_LOCKUP,
+	    "BUG: soft lockup", 0, RIP_FLAGS | PF_SKIP_IRQ),
+	/* 6.x "watchdog: Watchdog ...", 7.x "watchdog: CPU0: Watchdog ..." */
+	ROW("^watchdog: (CPU[0-9]+: )?Watchdog detected hard LOCKUP on cpu",
+	    K_HARD_LOCKUP, "Watchdog detected hard LOCKUP", 0,
+	    RIP_FLAGS | PF_SKIP_IRQ),
+	ROW("^NMI watchdog: Watchdog detected hard LOCKUP on cpu",
+	    K_HARD_LOCKUP, "Watchdog detected hard LOCKUP", 0,
 	    RIP_FLAGS | PF_SKIP_IRQ),
 	/* Any other "BUG: text" line; text stops at ':', '[', '-' or digits. */
 	ROW("^BUG: ([A-Za-z_() ]*[A-Za-z_)])", K_BUG, "BUG: %1", 0, 0),
@@ -271,7 +390,8 @@ static const struct {
 	N("exc_invalid_op"), N("asm_exc_invalid_op"), N("do_trap"),
 	/* might_sleep and the scheduler */
 	N("__might_sleep"), N("__might_resched"), N("___might_sleep"),
-	N("__might_fault"), N("__cant_sleep"), N("__schedule_bug"),
+	N("__might_fault"), N("__cant_sleep"), N("__cant_migrate"),
+	N("__schedule_bug"),
 	N("__schedule"), N("schedule"), N("schedule_*"),
 	N("preempt_schedule*"), N("io_schedule*"), N("__switch_to*"),
 	N("context_switch"), N("__wait_for_common"),
@@ -296,6 +416,13 @@ static const struct {
 	N("__sysvec_*"), N("asm_sysvec_*"), N("local_apic_timer_interrupt"),
 	N("smp_apic_timer_interrupt*"), N("apic_timer_interrupt"),
 	N("trace_hardirqs_*"),
+	/* the NMI of the hard lockup detector */
+	N("watchdog_hardlockup_check"), N("watchdog_overflow_callback"),
+	N("watchdog_buddy_check_hardlockup"), N("__perf_event_overflow"),
+	N("perf_event_overflow"), N("handle_pmi_common"),
+	N("intel_pmu_handle_irq"), N("perf_event_nmi_handler"),
+	N("nmi_handle*"), N("default_do_nmi"), N("exc_nmi"),
+	N("asm_exc_nmi"), N("end_repeat_nmi"),
 	/* allocators, for memory leaks only */
 	L("kmalloc*"), L("__kmalloc*"),
 	L("kmem_cache_alloc*"), L("__kmem_cache_alloc*"),
@@ -305,6 +432,7 @@ static const struct {
 	L("___slab_alloc"), L("alloc_pages*"),
 	L("__alloc_pages*"), L("vmalloc*"),
 	L("__vmalloc*"), L("kmemdup*"), L("kstrdup*"),
+	L("pcpu_alloc*"), L("__alloc_percpu*"),
 };
 
 #define NR_NOISE (sizeof(noise_frames) / sizeof(noise_frames[0]))
@@ -444,6 +572,12 @@ static void copy_group(const char *msg, const regmatch_t *m, char *out,
 	out[n] = '\0';
 }
 
+/* Row @i of the table, or NULL past its end. */
+const struct header_pat *header_row(size_t i)
+{
+	return i < NR_HEADERS ? &headers[i] : NULL;
+}
+
 const struct header_pat *match_header(const char *msg, struct caps *caps)
 {
 	regmatch_t m[MAX_CAPS + 1];
@@ -474,6 +608,15 @@ bool match_qualifier(const struct header_pat *p, const char *msg,
 bool match_section(const struct header_pat *p, const char *msg)
 {
 	return p->sect && strstr(msg, p->sect);
+}
+
+/*
+ * Lockdep's section ends where it turns to the locks held and the
+ * dependency chains: their lock sites are not where the report is.
+ */
+bool match_section_end(const char *msg)
+{
+	return strstr(msg, "other info that might help us debug this");
 }
 
 /* Returns the marker action, or -1; the scenario name goes to @scenario. */

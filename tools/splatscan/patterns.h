@@ -14,6 +14,7 @@
 enum kind {
 	K_LOCKDEP, K_WARNING, K_BUG, K_OOPS, K_KASAN, K_KCSAN,
 	K_KMEMLEAK, K_HUNG_TASK, K_RCU_STALL, K_SOFT_LOCKUP, K_UBSAN,
+	K_HARD_LOCKUP,
 };
 
 /* Header flags. */
@@ -26,6 +27,7 @@ enum kind {
 #define PF_NO_FUNC	0x40	/* title is complete without " in F" */
 #define PF_LEAK		0x80	/* also skip allocator frames */
 #define PF_LONG		0x100	/* lockdep: long chains before the stack */
+#define PF_NO_STACK	0x200	/* no stack follows: ends at the first text */
 
 #define MAX_CAPS	3
 
@@ -55,10 +57,12 @@ struct caps {
 const char *kind_name(enum kind k);
 int patterns_init(char *err, size_t errlen);
 void patterns_free(void);
+const struct header_pat *header_row(size_t i);
 const struct header_pat *match_header(const char *msg, struct caps *caps);
 bool match_qualifier(const struct header_pat *p, const char *msg,
 		     char *out, size_t outlen);
 bool match_section(const struct header_pat *p, const char *msg);
+bool match_section_end(const char *msg);
 int match_marker(const char *msg, char *scenario, size_t len);
 bool frame_is_noise(const struct header_pat *p, const char *name);
 

@@ -6,8 +6,9 @@
  * apart.  It ends on "---[ end trace" or on a "=====" rule for the
  * sanitizers (and closes when anything but the repeated registers or the
  * panic it caused follows), on the next header in its context,
- * when the stack trace is over and unrelated text follows, or after too
- * many lines.
+ * when the stack trace is over and unrelated text follows, at the first
+ * text line after a header that prints no stack, or after too many
+ * lines.
  */
 #include "scan.h"
 
@@ -47,6 +48,7 @@ struct report {
 	bool frozen;		/* later frames are not this report's */
 	bool sealed;		/* panic: later lines add nothing at all */
 	bool in_sect;		/* past the line with the header's sect */
+	bool sect_done;		/* and past the end of that section */
 	int nframes, ncand, nmods;
 	char frames[MAX_FRAMES][NAME_LEN];
 	bool irq[MAX_FRAMES], inl[MAX_FRAMES];
@@ -285,6 +287,7 @@ static void start_report(struct scanner *s, unsigned long lineno,
 	r->state = ST_HEAD;
 	r->grace = r->nframes = r->ncand = r->nmods = 0;
 	r->in_irq = r->frozen = r->sealed = r->in_sect = false;
+	r->sect_done = false;
 }
 
 static void on_header(struct scanner *s, unsigned long lineno,
@@ -382,6 +385,10 @@ static void on_text(struct scanner *s, struct report *r,
 		r->grace = 0;
 		return;
 	}
+	if (r->state == ST_HEAD && (r->pat->flags & PF_NO_STACK)) {
+		close_report(s, r);	/* text after a stackless report */
+		return;
+	}
 	if ((r->pat->flags & PF_RULE_END) || r->state == ST_HEAD) {
 		r->last = lineno;
 		return;
@@ -399,8 +406,13 @@ static void on_body(struct scanner *s, struct report *r,
 	if (!r->qual[0] && match_qualifier(r->pat, msg, r->qual,
 					   sizeof(r->qual)))
 		cls = LC_STRUCT;
-	if (r->state == ST_HEAD && !r->in_sect && match_section(r->pat, msg))
+	if (r->state == ST_HEAD && !r->in_sect && !r->sect_done &&
+	    match_section(r->pat, msg)) {
 		r->in_sect = true;
+	} else if (r->in_sect && match_section_end(msg)) {
+		r->in_sect = false;
+		r->sect_done = true;
+	}
 	parse_frame(msg, &f);
 	if (!r->sealed)
 		note_line(r, msg, &f);

@@ -4,8 +4,10 @@
  * oopses, sanitizer reports, hangs, stalls) in a console or dmesg log.
  *
  * usage: splatscan [--json | --log] [FILE|-]
+ *        splatscan --headers
  * exit:  0 no report, 1 reports found, 2 error
  *        (--log: the lines as the scanner reads them; exit 0, 2 error)
+ *        (--headers: the header regexes; exit 0, 2 error)
  *
  * This file does I/O only: reading lines with bounded memory and
  * printing what scan.c hands over.
@@ -203,8 +205,31 @@ static int scan_fd(int fd, struct replay *s)
 
 static int usage(void)
 {
-	fputs("usage: splatscan [--json | --log] [FILE|-]\n", stderr);
+	fputs("usage: splatscan [--json | --log] [FILE|-]\n"
+	      "       splatscan --headers\n", stderr);
 	return 2;
+}
+
+/*
+ * The regexes (POSIX ERE, matched from the start of a line's message) of
+ * the header rows that start a report, one a line, in the order they are
+ * tried: tools/tests/count_reports.py counts the lines they match.  A
+ * panic's rows are left out: a panic is folded into the report before it.
+ */
+static int print_headers(void)
+{
+	const struct header_pat *h;
+	char err[256];
+
+	if (patterns_init(err, sizeof(err))) {
+		fprintf(stderr, "splatscan: %s\n", err);
+		return 2;
+	}
+	patterns_free();
+	for (size_t i = 0; (h = header_row(i)); i++)
+		if (!(h->flags & PF_PANIC))
+			puts(h->re);
+	return 0;
 }
 
 static int run(const char *path, struct output *out)
@@ -258,6 +283,12 @@ int main(int argc, char **argv)
 	const char *path = NULL;
 	int rc;
 
+	if (argc > 1 && !strcmp(argv[1], "--headers")) {
+		if (argc > 2)
+			return usage();
+		rc = print_headers();
+		goto flush;
+	}
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json") && !out.log)
 			out.json = true;
@@ -273,6 +304,7 @@ int main(int argc, char **argv)
 	rc = run(path ? path : "-", &out);
 	if (out.json && (out.count || !rc))
 		fputs(out.count ? "\n]\n" : "[]\n", stdout);
+flush:
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "splatscan: write error: %s\n",
 			strerror(errno));

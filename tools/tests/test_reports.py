@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -73,16 +74,21 @@ def _count(tools: Path, paths: list) -> tuple:
     return rc, out.getvalue()
 
 
-# splatscan's kinds besides WARNING, BUG, oops, lockdep and UBSAN, as our
-# consoles print them (printk's time prefix; kmemleak's objects through
-# /dev/kmsg)
+# splatscan's kinds besides WARNING, BUG, oops and lockdep's common reports,
+# as our consoles print them (printk's time prefix, caller ids; kmemleak's
+# objects through /dev/kmsg): hangs, stalls, lockups, leaks and kmemleak's
+# own warnings, UBSAN traps, lockdep's stackless and pre-4.11 reports
 KINDS = ["hung-task-io-wait-arm64", "rcu-self-detected-stall-arm64", "rcu-stall-old-irq-frames",
-         "soft-lockup-after-rcu-stall", "kmemleak-debugfs"]
+         "soft-lockup-after-rcu-stall", "kmemleak-debugfs", "hard-lockup-6.12-callerid",
+         "hard-lockup-buddy-7.3-hand", "lockdep-left-hardirqs-7.3-hand",
+         "kmemleak-percpu-and-misuse-7.3-hand", "ubsan-trap-x86-6.12-hand",
+         "rcu-stall-kinds-6.12-hand", "lockdep-key-not-registered-callerid",
+         "lockdep-bracket-forms-excerpts", "warning-odebug-7x-at-0x0"]
 
 
 def count_reports_kinds(tools: Path) -> list:
-    """Hung tasks, RCU stalls, soft lockups and kmemleak's objects are
-    report headers, as splatscan lists them."""
+    """Every kind splatscan knows is a report header here too: the count
+    reads splatscan's own header rows."""
     cr = load(tools / "tests" / "count_reports.py", "count_reports_under_test")
     out = []
     for name in KINDS:
@@ -96,6 +102,59 @@ def count_reports_kinds(tools: Path) -> list:
     return out
 
 
+def count_reports_rows(tools: Path) -> list:
+    """splatscan --headers prints its rows, every one of which Python
+    compiles and which together match each header line of the fixtures
+    where splatscan's reports start (and no line of a clean console)."""
+    cr = load(tools / "tests" / "count_reports.py", "count_reports_under_test")
+    out = []
+    rows = cr.header_rows()
+    for r in rows:
+        try:
+            re.compile(r)
+        except re.error as e:
+            out.append("row %r: %s" % (r, e))
+    if len(rows) < 100:
+        out.append("only %d header rows" % len(rows))
+    for log in sorted(SPLAT_FIXTURES.glob("*.log")):
+        lines = log.read_text(errors="replace").splitlines()
+        for rep in json.loads(log.with_suffix(".json").read_text()):
+            first = lines[rep["first_line"] - 1:rep["first_line"] + 3]
+            if not any(cr.is_header(ln) for ln in first):
+                out.append("%s:%d: no header row matches near %r"
+                           % (log.name, rep["first_line"], first[0][:60]))
+    clean = [ln for ln in CLEAN.splitlines() if cr.is_header(ln)]
+    if clean:
+        out.append("header rows match a clean console: %s" % clean[:2])
+    return out
+
+
+def count_reports_no_splatscan(tools: Path, tmp: Path) -> list:
+    """A missing splatscan, one that fails and one that prints no row are
+    errors, never "no header to count"."""
+    cr = load(tools / "tests" / "count_reports.py", "count_reports_under_test")
+    out = []
+    empty = tmp / "splatscan-empty"
+    empty.write_text("#!/bin/sh\nexit 0\n")
+    empty.chmod(0o755)
+    for fake in (tmp / "no-such-splatscan", empty, Path("/bin/false")):
+        try:
+            cr.header_rows(fake)
+            out.append("%s --headers taken for header rows" % fake.name)
+        except cr.NoHeaders:
+            pass
+    cr.SPLATSCAN = tmp / "no-such-splatscan"
+    d = tmp / "run" / "check" / "6.12-vanilla"
+    d.mkdir(parents=True)
+    (d / "probe_first_map.log").write_text(CLEAN.replace("@SC@", "probe_first_map"))
+    rc, text = 0, io.StringIO()
+    with redirect_stdout(text):
+        rc = cr.main([str(tmp / "run")])
+    if rc == 0 or "no header rows" not in text.getvalue():
+        out.append("count-reports without splatscan: exit %d: %s" % (rc, text.getvalue().strip()))
+    return out
+
+
 def count_reports_own_run(tools: Path, tmp: Path) -> list:
     """count-reports reads the run directory it is given: not a run beside
     it, not a file another run's directory holds that a link points to."""
@@ -104,9 +163,9 @@ def count_reports_own_run(tools: Path, tmp: Path) -> list:
         (d / "6.12-vanilla").mkdir(parents=True)
     good = CLEAN.replace("@SC@", "probe_first_map")
     (a / "6.12-vanilla" / "probe_first_map.log").write_text(good)
-    # two header lines splatscan rightly lists as no report: a mismatch
+    # an oops whose two header lines splatscan lists as one report: a mismatch
     bad = b / "6.12-vanilla" / "probe_first_map.log"
-    shutil.copyfile(SPLAT_FIXTURES / "no-report-warning-lookalikes.log", bad)
+    shutil.copyfile(SPLAT_FIXTURES / "oops-null-deref-old.log", bad)
     (a / "6.12-vanilla" / "linked.log").symlink_to(bad)
     out = []
     rc, text = _count(tools, [a.parent])
@@ -136,11 +195,13 @@ def count_reports_kinds_in_a_run(tools: Path, tmp: Path) -> list:
 
 CHECKS = {"races: a variant with no expectation line fails": races_no_line,
           "races: 0 fails on a flag report, any passes": races_zero,
-          "count-reports: hung tasks, RCU stalls, soft lockups, leaks are reports":
-          count_reports_kinds}
+          "count-reports: every kind splatscan knows is a report": count_reports_kinds,
+          "count-reports: splatscan's header rows, compiled in Python, find its reports":
+          count_reports_rows}
 # checks that need a directory of their own
 CHECKS_TMP = {"count-reports: only the run given is read": count_reports_own_run,
-              "count-reports: a run with every kind passes": count_reports_kinds_in_a_run}
+              "count-reports: a run with every kind passes": count_reports_kinds_in_a_run,
+              "count-reports: no splatscan header rows is a failure": count_reports_no_splatscan}
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +210,7 @@ def splatscan():
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))
-def test_check(name):
+def test_check(splatscan, name):
     assert CHECKS[name](TOOLS) == []
 
 

@@ -85,6 +85,16 @@ check $? "two files must exit 2"
 "$bin" --json --log "$w" > /dev/null 2>&1; [ $? = 2 ]
 check $? "--json with --log must exit 2"
 
+# --headers: the rows' regexes, one a line, no panic row; takes no file.
+"$bin" --headers > "$tmp/rows"; rc=$?
+[ $rc = 0 ] && [ "$(wc -l < "$tmp/rows")" -gt 100 ] &&
+	grep -qxF '^WARNING: possible circular locking dependency detected' "$tmp/rows" &&
+	grep -q 'Watchdog detected hard LOCKUP' "$tmp/rows" &&
+	! grep -q 'Kernel panic' "$tmp/rows" && ! grep -v '^\^' "$tmp/rows" > /dev/null
+check $? "--headers: want exit 0, the rows anchored, no panic row"
+"$bin" --headers "$w" > /dev/null 2>&1; [ $? = 2 ]
+check $? "--headers with a file must exit 2"
+
 # --log: the log as the scanner reads it.  Without a replay marker it is
 # the input; with them, the cut copies and the markers are gone and the
 # reports found in it are the ones found in the raw log.
