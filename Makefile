@@ -11,6 +11,7 @@
 #   make sanitize / fuzz / soak / kdump   the harness under stress
 #   make races    KCSAN on attach_deferred itself, variant by variant
 #   make sweep    fail_nth along the first map and the attach, n = 1, 2, ...
+#   make api      the first map through every DMA-API entry (api=)
 #   make flake    the gate's matrix REPEAT times, idle and under load:
 #                 how often each verdict flips by chance (flake.md)
 #   make splats   the kernel's own splats: matrix cells with core_assert=1 warn=1
@@ -76,6 +77,7 @@ BENCH ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:double-check \
 STOCK ?= 6.12:stock 7.3:stock
 AMD ?= 6.12:stock:amd 7.3:stock:amd
 VTD ?= 6.12:vanilla:vtd 6.12:seed-v3:vtd 6.12:double-check:vtd 7.3:vanilla:vtd 7.3:double-check:vtd
+API ?= 6.12:vanilla 6.12:seed-v3 7.3:vanilla 7.3:double-check
 SWEEP ?= 6.12:vanilla 6.12:seed-v3 6.12:double-check 7.3:vanilla 7.3:double-check 7.3:keep-deferral
 # make flake: the gate's matrix FLAKE_REPEAT times, on an idle machine and
 # under HOST_LOAD busy processes (flake.md in each run)
@@ -85,7 +87,7 @@ SPLATS ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:va
 LAVA_COLUMNS ?= $(MATRIX)
 LAVA_CHECK ?= 6.12:seed-v3 6.12:seed-v3:vtd
 
-.PHONY: all deps tools run matrix splats stock vtd amd bench sanitize fuzz soak kdump races sweep flake \
+.PHONY: all deps tools run matrix splats stock vtd amd bench sanitize fuzz soak kdump races sweep api flake \
 	lava lava-check lava-judge judge presubmit selftest check full shell modules clean distclean
 
 all: tools
@@ -119,6 +121,9 @@ bench: tools
 
 sweep: tools
 	@$(LC) run sweep $(SWEEP)
+
+api: tools
+	@$(LC) run api $(API)
 
 flake: tools
 	@$(MAKE) -s matrix MATRIX="$(GATE_MATRIX)" REPEAT=$(FLAKE_REPEAT) RUN_NAME=flake JOBS=2
@@ -170,6 +175,8 @@ check: presubmit
 	@$(MAKE) -s vtd VTD=6.12:vtd-oracle-control:vtd SCENARIOS=tools/plan/scenarios/vtd-oracle RUN_NAME=vtd-oracle
 	@$(MAKE) -s kdump JOBS=2
 	@$(MAKE) -s sweep SWEEP=6.12:seed-v3 RUN_NAME=sweep-smoke
+	@$(MAKE) -s api API=6.12:seed-v3 SCENARIOS=tools/plan/scenarios/api-smoke RUN_NAME=api-smoke \
+		JOBS=2
 	@$(MAKE) -s run COLUMNS=6.12:seed-v3 SCENARIOS=tools/plan/scenarios/flake-smoke REPEAT=2 \
 		RUN_NAME=flake-smoke JOBS=2
 	@$(MAKE) -s fuzz STRESS_FLAVOUR=base
@@ -187,6 +194,7 @@ full: check
 	@$(MAKE) -s sanitize SANITIZE_FLAVOURS=sanitize JOBS=2
 	@$(MAKE) -s fuzz RUN_NAME=fuzz-sanitize
 	@$(MAKE) -s sweep SWEEP="$(filter-out 6.12:seed-v3,$(SWEEP))" RUN_NAME=sweep
+	@$(MAKE) -s api JOBS=2
 	@$(LC) count-reports $(or $(RESULTS),results)/$(LC_RUN_ID)
 
 shell: tools

@@ -5,6 +5,7 @@
 
 #include <linux/iommu.h>
 #include <linux/ktime.h>
+#include <linux/scatterlist.h>
 #include <linux/seq_buf.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -33,6 +34,25 @@ struct hr_param {
 /* bench: the path timed (hr_bench_paths[]) and the op (hr_bench_ops[]). */
 enum hr_bench_path { HR_BENCH_ATTACHED, HR_BENCH_FIRST, HR_BENCH_ATOMIC };
 enum hr_bench_op { HR_BENCH_PAIRS, HR_BENCH_MAPS };
+
+/* The DMA-API entry a first map goes through (dma_api.c). */
+enum hr_api {
+	HR_API_SINGLE, HR_API_PAGE, HR_API_SG, HR_API_COHERENT, HR_API_NONCONTIG,
+	HR_API_RESOURCE,
+};
+
+extern const char * const hr_api_names[];
+
+/* One page mapped through one entry, and what undoes it. */
+struct hr_mapping {
+	enum hr_api api;
+	void *buf;		/* the caller's page, where the entry takes one */
+	void *cpu;		/* what @dma maps: @buf, or what the entry allocated */
+	dma_addr_t dma;
+	struct scatterlist sg;
+	struct sg_table sgt;
+	struct sg_table *nc;	/* noncontig's own table */
+};
 
 /* How the mapping parties make their first map. */
 enum hr_ctx { HR_CTX_THREAD, HR_CTX_SPINLOCK, HR_CTX_TIMER, HR_CTX_BOTH };
@@ -78,6 +98,7 @@ struct hr_scenario {
 	bool under_lock;	/* first map holding hr_driver_lock, which attach takes */
 	bool in_turn;		/* mappers, then the other party: no collision */
 	bool real_device;	/* needs devices=edu: QEMU's edu behind a real IOMMU */
+	bool maps_may_fail;	/* failures are injected: a failed map is no bug */
 };
 
 /* One run of a scenario: its parameters, state and tallies. */
@@ -167,6 +188,10 @@ void __iomem *hr_edu_regs(struct device *dev);
 int hr_plant_round(struct hr_run *run);
 int hr_blocked_round(struct hr_run *run);
 int hr_sweep_round(struct hr_run *run);
+int hr_api_map(struct device *dev, struct hr_mapping *m, bool atomic);
+void hr_api_unmap(struct device *dev, struct hr_mapping *m);
+phys_addr_t hr_api_phys(const struct hr_mapping *m);
+enum hr_api hr_api_of(const struct hr_run *run);
 const char *hr_sweep_unsupported(void);
 
 static inline bool hr_should_stop(const struct hr_run *run)

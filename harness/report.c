@@ -57,6 +57,9 @@ void hr_report(struct hr_run *run, struct seq_buf *s, int status)
 		why = "a round failed to set up";
 	if (!why && (run->bad_translations || run->setup_failures))
 		why = "a map did not behave as required";
+	/* what a correct driver does must map, through every DMA-API entry */
+	if (!why && run->sc->class == HR_LEGAL && !run->sc->maps_may_fail && run->maps_failed)
+		why = "a first map failed in a legal scenario";
 	/* A run cut short by timeout_s has not done what was asked. */
 	if (!why && !run->skip && run->rounds < want)
 		why = "timed out before all rounds ran";

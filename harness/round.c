@@ -40,8 +40,7 @@ struct hr_party {
 	bool mapper;
 	bool mapped;		/* the first map was attempted */
 	enum hr_ctx ctx;
-	void *buf;
-	dma_addr_t dma;
+	struct hr_mapping m;	/* the first map, through the run's api= */
 	int err;
 	spinlock_t lock;	/* held across the map in HR_CTX_SPINLOCK */
 	struct timer_list timer;
@@ -71,8 +70,8 @@ static DEFINE_MUTEX(hr_open_lock);
 
 static void hr_map(struct hr_party *p)
 {
-	p->dma = dma_map_single(p->rc->dev, p->buf, PAGE_SIZE, DMA_BIDIRECTIONAL);
-	p->err = dma_mapping_error(p->rc->dev, p->dma);
+	p->err = hr_api_map(p->rc->dev, &p->m, p->ctx == HR_CTX_SPINLOCK ||
+			    p->ctx == HR_CTX_TIMER);
 	p->mapped = true;
 }
 
@@ -306,8 +305,9 @@ static int hr_mapper_init(struct hr_round *rc, struct hr_party *p, enum hr_ctx c
 	p->mapper = true;
 	p->ctx = ctx;
 	spin_lock_init(&p->lock);
-	p->buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	return p->buf ? 0 : -ENOMEM;
+	p->m.api = hr_api_of(rc->run);
+	p->m.buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	return p->m.buf ? 0 : -ENOMEM;
 }
 
 /* Start every party behind the barrier, let them go together, join. */
@@ -359,21 +359,21 @@ static void hr_settle(struct hr_round *rc, struct hr_party *p)
 	}
 	run->maps_ok++;
 	if (core && core->type == IOMMU_DOMAIN_DMA &&
-	    iommu_iova_to_phys(core, p->dma) != virt_to_phys(p->buf)) {
+	    iommu_iova_to_phys(core, p->m.dma) != hr_api_phys(&p->m)) {
 		run->bad_translations++;
 		dev_err(rc->dev, "IOVA %pad does not translate to its buffer\n",
-			&p->dma);
+			&p->m.dma);
 	}
 	/* The device itself: is the hardware on the domain the core has? */
 	if (hr_devices->reaches) {
-		int ret = hr_devices->reaches(rc->dev, p->buf, p->dma,
+		int ret = hr_devices->reaches(rc->dev, p->m.cpu, p->m.dma,
 					      run->rounds * HR_MAX_THREADS + (p - rc->party));
 
 		if (ret == -EIO)
 			fake_iommu_count(FI_INCONSISTENT);
 		hr_tally_check(run, ret == -EIO ? 1 : ret);
 	}
-	dma_unmap_single(rc->dev, p->dma, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	hr_api_unmap(rc->dev, &p->m);
 }
 
 int hr_round(struct hr_run *run)
@@ -453,7 +453,7 @@ out_remove:
 out_free:
 	WRITE_ONCE(hr_probe_round, NULL);
 	for (i = 0; i < mappers; i++)
-		kfree(rc->party[i].buf);
+		kfree(rc->party[i].m.buf);
 	kfree(rc);
 	return ret;
 }
@@ -498,7 +498,7 @@ int hr_steady_round(struct hr_run *run)
 	hr_devices->put(rc->dev);
 out_free:
 	WRITE_ONCE(hr_probe_round, NULL);
-	kfree(p->buf);
+	kfree(p->m.buf);
 	kfree(rc);
 	return ret;
 }

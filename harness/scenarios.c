@@ -22,29 +22,32 @@ static const char * const hr_bench_ops[] = { "pair", "map", NULL };
 #define HR_TIMEOUT	{ "timeout_s", 60, 1, 3600 }
 #define HR_THREADS(d)	{ "threads", d, 1, HR_MAX_THREADS }
 #define HR_DELAY	{ "delay_us", 0, 0, FAKE_IOMMU_MAX_ATTACH_DELAY_US }
+/* The DMA-API entry of the first map (dma_api.c). */
+#define HR_API		{ "api", HR_API_SINGLE, 0, HR_API_RESOURCE, hr_api_names }
 /* How long the other party keeps the device away from its default domain. */
 #define HR_HOLD		{ "hold_us", 2000, 0, 100000 }
 
 static const struct hr_param hr_p_probe[] = {
-	HR_ROUNDS(20), HR_TIMEOUT, HR_DELAY, { }
+	HR_ROUNDS(20), HR_TIMEOUT, HR_DELAY, HR_API, { }
 };
 
 /* One mapper by default: with the other party, one per vCPU of the VM. */
 static const struct hr_param hr_p_attach[] = {
 	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(1), HR_DELAY, HR_HOLD,
-	{ "path", 0, 0, 1, hr_paths }, { }
+	{ "path", 0, 0, 1, hr_paths }, HR_API, { }
 };
 
 static const struct hr_param hr_p_race[] = {
-	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(2), HR_DELAY, { }
+	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(2), HR_DELAY, HR_API, { }
 };
 
 static const struct hr_param hr_p_owner[] = {
-	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(1), HR_DELAY, HR_HOLD, { }
+	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(1), HR_DELAY, HR_HOLD, HR_API, { }
 };
 
 static const struct hr_param hr_p_atomic[] = {
-	HR_ROUNDS(20), HR_TIMEOUT, { "ctx", HR_CTX_BOTH, 0, 3, hr_ctxs }, HR_DELAY, { }
+	HR_ROUNDS(20), HR_TIMEOUT, { "ctx", HR_CTX_BOTH, 0, 3, hr_ctxs }, HR_DELAY,
+	HR_API, { }
 };
 
 static const struct hr_param hr_p_lock[] = {
@@ -62,7 +65,7 @@ static const struct hr_param hr_p_fault[] = {
 
 /* One round: the sweep itself, n = 1 up to the first point not reached. */
 static const struct hr_param hr_p_sweep[] = {
-	{ "rounds", 1, 1, 1 }, HR_TIMEOUT, { "max_n", 500, 1, 10000 }, { }
+	{ "rounds", 1, 1, 1 }, HR_TIMEOUT, { "max_n", 500, 1, 10000 }, HR_API, { }
 };
 
 static const struct hr_param hr_p_controls[] = {
@@ -244,12 +247,14 @@ const struct hr_scenario hr_scenarios[] = {
 		.what = "first maps after probe, one at a time, failures injected, then a retry",
 		.class = HR_LEGAL,
 		.params = hr_p_fault,
+		.maps_may_fail = true,
 		.run = hr_fault_round,
 	}, {
 		.name = "fault_sweep",
 		.what = "fail the nth fault point of a first map, n = 1, 2, ..., then retry",
 		.class = HR_LEGAL,
 		.params = hr_p_sweep,
+		.maps_may_fail = true,
 		.run = hr_sweep_round,
 		.unsupported = hr_sweep_unsupported,
 	}, {
@@ -257,6 +262,7 @@ const struct hr_scenario hr_scenarios[] = {
 		.what = "fail the nth fault point of the driver's UNMANAGED attach, then retry",
 		.class = HR_LEGAL,
 		.params = hr_p_sweep,
+		.maps_may_fail = true,
 		.run = hr_sweep_round,
 		.unsupported = hr_sweep_unsupported,
 		.other = HR_OTHER_ATTACH,

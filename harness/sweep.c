@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fault_sweep, attach_fault_sweep: the iommufd selftest's fail_nth sweep,
- * along the first map of a deferred device, or along a driver's attach of
- * an UNMANAGED domain to one (the scenario's other party is the attach). For n = 1, 2, ... the nth fault point the
+ * along the first map of a deferred device (through the run's api=), or
+ * along a driver's attach of an UNMANAGED domain to one (the scenario's
+ * other party is the attach). For n = 1, 2, ... the nth fault point the
  * runner thread reaches fails: the kernel's failslab and fail_page_alloc
  * (the guest opens their filters) and fake_iommu's fail_attach. Each n
  * gets a fresh client. A call the fault reaches must fail cleanly or
@@ -10,7 +11,6 @@
  * again with no fault must work. The sweep ends at the first n that no
  * fault point reaches: the whole path has then been failed point by point.
  */
-#include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/iommu.h>
 #include <linux/sched.h>
@@ -45,16 +45,17 @@ static bool hr_disarm(void)
 
 static bool hr_sweep_map(struct hr_run *run, struct device *dev, void *buf, u32 n)
 {
-	dma_addr_t dma;
+	struct hr_mapping m = { .api = hr_api_of(run), .buf = buf };
+	int ret;
 	bool hit;
 
 	hr_arm(n);
-	dma = dma_map_single(dev, buf, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	ret = hr_api_map(dev, &m, false);
 	hit = hr_disarm();
-	if (!dma_mapping_error(dev, dma)) {
+	if (!ret) {
 		run->maps_ok++;
 		run->faults_absorbed += hit;
-		dma_unmap_single(dev, dma, PAGE_SIZE, DMA_BIDIRECTIONAL);
+		hr_api_unmap(dev, &m);
 	} else {
 		run->maps_failed++;
 		/* only a fault may fail a map */

@@ -268,6 +268,7 @@ MODES = {
     "stock": lambda a: columns_mode("stock", a, "6.12:stock 7.3:stock", "default"),
     "vtd": lambda a: columns_mode("vtd", a, "", "vtd"),
     "sweep": lambda a: columns_mode("sweep", a, "", "sweep"),
+    "api": lambda a: columns_mode("api", a, "", "api"),
     "amd": lambda a: columns_mode("amd", a, "6.12:stock:amd 7.3:stock:amd", "amd"),
     "lava": _lava_plan,
     "lava-check": lambda a: columns_mode("lava-check", a, "", "lava-check"),

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The DMA-API entries into the deferred attach (drivers/iommu/dma-iommu.c
+ * calls iommu_deferred_attach() from __iommu_dma_map(), iommu_dma_map_sg()
+ * and __iommu_dma_alloc_noncontiguous(), in 6.12 and 7.3 alike): a
+ * scenario's first map goes through the entry its api= parameter names,
+ * one page each, and is undone the same way.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/mm.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "harness.h"
+
+const char * const hr_api_names[] = {
+	[HR_API_SINGLE] = "single",		/* dma_map_single() */
+	[HR_API_PAGE] = "page",			/* dma_map_page() */
+	[HR_API_SG] = "sg",			/* dma_map_sgtable() */
+	[HR_API_COHERENT] = "coherent",		/* dma_alloc_coherent() */
+	[HR_API_NONCONTIG] = "noncontig",	/* dma_alloc_noncontiguous() */
+	[HR_API_RESOURCE] = "resource",		/* dma_map_resource() */
+	NULL
+};
+
+/**
+ * hr_api_map - a one-page map of @dev through the entry @m->api names
+ * @dev: a device bound to the harness's driver
+ * @m: the api, and the page in @m->buf (coherent and noncontig allocate
+ *	their own)
+ * @atomic: the caller may not sleep (an atomic pool allocation for
+ *	coherent; noncontig has none and is refused)
+ *
+ * Return: 0 with @m->dma and @m->cpu set, or the map's error.
+ */
+int hr_api_map(struct device *dev, struct hr_mapping *m, bool atomic)
+{
+	enum dma_data_direction dir = DMA_BIDIRECTIONAL;
+	int ret;
+
+	m->cpu = m->buf;
+	switch (m->api) {
+	case HR_API_SINGLE:
+		m->dma = dma_map_single(dev, m->buf, PAGE_SIZE, dir);
+		break;
+	case HR_API_PAGE:
+		m->dma = dma_map_page(dev, virt_to_page(m->buf), 0, PAGE_SIZE, dir);
+		break;
+	case HR_API_RESOURCE:
+		m->dma = dma_map_resource(dev, virt_to_phys(m->buf), PAGE_SIZE, dir, 0);
+		break;
+	case HR_API_SG:
+		sg_init_one(&m->sg, m->buf, PAGE_SIZE);
+		m->sgt.sgl = &m->sg;
+		m->sgt.orig_nents = 1;
+		m->sgt.nents = 0;
+		ret = dma_map_sgtable(dev, &m->sgt, dir, 0);
+		if (ret)
+			return ret;
+		m->dma = sg_dma_address(m->sgt.sgl);
+		return 0;
+	case HR_API_COHERENT:
+		m->cpu = dma_alloc_coherent(dev, PAGE_SIZE, &m->dma,
+					    atomic ? GFP_ATOMIC : GFP_KERNEL);
+		return m->cpu ? 0 : -ENOMEM;
+	case HR_API_NONCONTIG:
+		if (atomic)
+			return -EOPNOTSUPP;
+		m->nc = dma_alloc_noncontiguous(dev, PAGE_SIZE, dir, GFP_KERNEL, 0);
+		if (!m->nc)
+			return -ENOMEM;
+		m->cpu = page_address(sg_page(m->nc->sgl));
+		m->dma = sg_dma_address(m->nc->sgl);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+	return dma_mapping_error(dev, m->dma);
+}
+
+/* Undo a successful hr_api_map(). */
+void hr_api_unmap(struct device *dev, struct hr_mapping *m)
+{
+	enum dma_data_direction dir = DMA_BIDIRECTIONAL;
+
+	switch (m->api) {
+	case HR_API_SINGLE:
+		dma_unmap_single(dev, m->dma, PAGE_SIZE, dir);
+		break;
+	case HR_API_PAGE:
+		dma_unmap_page(dev, m->dma, PAGE_SIZE, dir);
+		break;
+	case HR_API_RESOURCE:
+		dma_unmap_resource(dev, m->dma, PAGE_SIZE, dir, 0);
+		break;
+	case HR_API_SG:
+		dma_unmap_sgtable(dev, &m->sgt, dir, 0);
+		break;
+	case HR_API_COHERENT:
+		dma_free_coherent(dev, PAGE_SIZE, m->cpu, m->dma);
+		break;
+	case HR_API_NONCONTIG:
+		dma_free_noncontiguous(dev, PAGE_SIZE, m->nc, dir);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The physical address @m->dma must translate to. */
+phys_addr_t hr_api_phys(const struct hr_mapping *m)
+{
+	if (is_vmalloc_addr(m->cpu))
+		return page_to_phys(vmalloc_to_page(m->cpu));
+	return virt_to_phys(m->cpu);
+}
+
+/* The run's api= (single where the scenario has no such parameter). */
+enum hr_api hr_api_of(const struct hr_run *run)
+{
+	return hr_has(run, "api") ? hr_get(run, "api") : HR_API_SINGLE;
+}
