@@ -137,6 +137,10 @@ def test_steps_say_what_they_ask():
     assert "FI_ARGS=watch=intel_iommu_attach_device" in s
     s, asked = steps.bench(100, 2, "threads")
     assert len(asked) == 3 * 3 and s.count("\ndb ") == 3 * 3
+    # the sweeps open the kernel's fault filters first; nothing else does
+    s, _ = steps.scenario("attach_fault_sweep max_n=9", {})
+    assert 'up && knobs && fault_filters && scenario "attach_fault_sweep max_n=9"' in s
+    assert "fault_filters" not in steps.scenario("map_vs_map", {})[0]
     with pytest.raises(Refused):
         steps.scenario('x "y"', {})
     with pytest.raises(Refused):
