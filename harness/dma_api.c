@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The DMA-API entries into the deferred attach (drivers/iommu/dma-iommu.c
- * calls iommu_deferred_attach() from __iommu_dma_map(), iommu_dma_map_sg()
- * and __iommu_dma_alloc_noncontiguous(), in 6.12 and 7.3 alike): a
- * scenario's first map goes through the entry its api= parameter names,
- * one page each, and is undone the same way.
+ * The DMA-API entries into the deferred attach: drivers/iommu/dma-iommu.c
+ * calls iommu_deferred_attach() from __iommu_dma_map() (single and page;
+ * coherent from the atomic pool), iommu_dma_map_sg() (sg) and
+ * __iommu_dma_alloc_noncontiguous() (noncontig; coherent when it may
+ * sleep), in 6.12 and 7.3 alike; 7.3 adds dma_iova_try_alloc(), not
+ * driven yet. A scenario's first map goes through the entry its api=
+ * names, one page, and is undone the same way.
  */
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
@@ -20,7 +22,6 @@ const char * const hr_api_names[] = {
 	[HR_API_SG] = "sg",			/* dma_map_sgtable() */
 	[HR_API_COHERENT] = "coherent",		/* dma_alloc_coherent() */
 	[HR_API_NONCONTIG] = "noncontig",	/* dma_alloc_noncontiguous() */
-	[HR_API_RESOURCE] = "resource",		/* dma_map_resource() */
 	NULL
 };
 
@@ -45,10 +46,8 @@ int hr_api_map(struct device *dev, struct hr_mapping *m, bool atomic)
 		m->dma = dma_map_single(dev, m->buf, PAGE_SIZE, dir);
 		break;
 	case HR_API_PAGE:
-		m->dma = dma_map_page(dev, virt_to_page(m->buf), 0, PAGE_SIZE, dir);
-		break;
-	case HR_API_RESOURCE:
-		m->dma = dma_map_resource(dev, virt_to_phys(m->buf), PAGE_SIZE, dir, 0);
+		m->dma = dma_map_page(dev, virt_to_page(m->buf), offset_in_page(m->buf),
+				      PAGE_SIZE, dir);
 		break;
 	case HR_API_SG:
 		sg_init_one(&m->sg, m->buf, PAGE_SIZE);
@@ -70,7 +69,12 @@ int hr_api_map(struct device *dev, struct hr_mapping *m, bool atomic)
 		m->nc = dma_alloc_noncontiguous(dev, PAGE_SIZE, dir, GFP_KERNEL, 0);
 		if (!m->nc)
 			return -ENOMEM;
-		m->cpu = page_address(sg_page(m->nc->sgl));
+		/* the API's own CPU mapping of what it allocated */
+		m->cpu = dma_vmap_noncontiguous(dev, PAGE_SIZE, m->nc);
+		if (!m->cpu) {
+			dma_free_noncontiguous(dev, PAGE_SIZE, m->nc, dir);
+			return -ENOMEM;
+		}
 		m->dma = sg_dma_address(m->nc->sgl);
 		return 0;
 	default:
@@ -91,9 +95,6 @@ void hr_api_unmap(struct device *dev, struct hr_mapping *m)
 	case HR_API_PAGE:
 		dma_unmap_page(dev, m->dma, PAGE_SIZE, dir);
 		break;
-	case HR_API_RESOURCE:
-		dma_unmap_resource(dev, m->dma, PAGE_SIZE, dir, 0);
-		break;
 	case HR_API_SG:
 		dma_unmap_sgtable(dev, &m->sgt, dir, 0);
 		break;
@@ -101,6 +102,7 @@ void hr_api_unmap(struct device *dev, struct hr_mapping *m)
 		dma_free_coherent(dev, PAGE_SIZE, m->cpu, m->dma);
 		break;
 	case HR_API_NONCONTIG:
+		dma_vunmap_noncontiguous(dev, m->cpu);
 		dma_free_noncontiguous(dev, PAGE_SIZE, m->nc, dir);
 		break;
 	default:
@@ -114,6 +116,21 @@ phys_addr_t hr_api_phys(const struct hr_mapping *m)
 	if (is_vmalloc_addr(m->cpu))
 		return page_to_phys(vmalloc_to_page(m->cpu));
 	return virt_to_phys(m->cpu);
+}
+
+/*
+ * Why the run cannot use its api=, or NULL: noncontig allocates and may
+ * sleep, so no atomic context; edu's DMA check syncs single mappings only.
+ */
+const char *hr_api_unsupported(const struct hr_run *run)
+{
+	enum hr_api api = hr_api_of(run);
+
+	if (api == HR_API_NONCONTIG && hr_has(run, "ctx"))
+		return "api=noncontig allocates and may sleep: no first map in atomic context";
+	if (api > HR_API_PAGE && hr_devices->reaches)
+		return "the device's DMA check syncs single mappings only: api=single or page";
+	return NULL;
 }
 
 /* The run's api= (single where the scenario has no such parameter). */

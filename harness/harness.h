@@ -38,7 +38,6 @@ enum hr_bench_op { HR_BENCH_PAIRS, HR_BENCH_MAPS };
 /* The DMA-API entry a first map goes through (dma_api.c). */
 enum hr_api {
 	HR_API_SINGLE, HR_API_PAGE, HR_API_SG, HR_API_COHERENT, HR_API_NONCONTIG,
-	HR_API_RESOURCE,
 };
 
 extern const char * const hr_api_names[];
@@ -192,6 +191,7 @@ int hr_api_map(struct device *dev, struct hr_mapping *m, bool atomic);
 void hr_api_unmap(struct device *dev, struct hr_mapping *m);
 phys_addr_t hr_api_phys(const struct hr_mapping *m);
 enum hr_api hr_api_of(const struct hr_run *run);
+const char *hr_api_unsupported(const struct hr_run *run);
 const char *hr_sweep_unsupported(void);
 
 static inline bool hr_should_stop(const struct hr_run *run)

@@ -82,6 +82,8 @@ static int hr_runner_fn(void *data)
 	run->skip = sc->unsupported ? sc->unsupported() : NULL;
 	if (!run->skip && hr_devices->unsupported)
 		run->skip = hr_devices->unsupported(sc);
+	if (!run->skip)
+		run->skip = hr_api_unsupported(run);
 
 	while (!run->skip && run->rounds < hr_get(run, "rounds") && !kthread_should_stop() &&
 	       !hr_should_stop(run)) {

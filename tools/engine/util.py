@@ -111,20 +111,34 @@ class Lock:
 
 def positive(name: str, value: str, limit: int | None = None) -> int:
     """A whole number > 0 from a person: named when it is not one."""
-    if not value.isdigit() or value.startswith("0") or (limit and int(value) > limit):
+    if not (value.isascii() and value.isdigit()) or value.startswith("0") or \
+            (limit and int(value) > limit):
         raise Refused("%s=%s must be a positive number%s" % (
             name, value, " up to %d" % limit if limit else ""))
     return int(value)
 
 
+# a busy process that ends with its parent, however the parent ends
+_BUSY = ("import ctypes, os, signal\n"
+         "ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG\n"
+         "ppid = os.getppid()\n"
+         "while os.getppid() == ppid:\n"
+         "    pass\n")
+
+
 @contextlib.contextmanager
 def host_load(n: int):
     """N busy processes on the host while the body runs (REPEAT's second
-    load): boots that race see other timing than on an idle machine."""
-    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
-    if procs:
-        stage("host load: %d busy processes" % n)
+    load): boots that race see other timing than on an idle machine. Each
+    dies with this process (PR_SET_PDEATHSIG), also when it is killed."""
+    procs = []
     try:
+        for _ in range(n):
+            procs.append(subprocess.Popen([sys.executable, "-c", _BUSY],
+                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL))
+        if procs:
+            stage("host load: %d busy processes on %d CPUs" % (n, os.cpu_count() or 0))
         yield
     finally:
         for p in procs:

@@ -14,7 +14,7 @@ MAX_LOAD = 16
 
 
 def host_load(text: str) -> int:
-    if not text.isdigit() or int(text) > MAX_LOAD:
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_LOAD:
         raise Refused("HOST_LOAD=%s must be a number of busy host processes, 0 to %d"
                       % (text, MAX_LOAD))
     return int(text)

@@ -4,23 +4,35 @@ per counter its expected line names, the range of values. The judge
 decides each repetition; this only counts what it decided and estimates
 how often a condition "name>0" would fail by chance in one more run.
 
-The estimate fits a negative binomial to the counter's values (method of
-moments; a Poisson when they are not over-dispersed): counts of a race
-move with load far more than a Poisson allows, so the fit keeps that
-spread. P(0) is its chance of a zero, the false fail of "name>0". A
-condition is safe to gate on when no repetition failed and P(0) < 0.1%
-(ten such cells in a make check stay under 1%)."""
+Two numbers per such condition. The data alone: with f of n repetitions
+failed, the chance of a failure is at most the one-sided 95% bound
+(1 - 0.05^(1/n) when f = 0: 26% for n = 10). A model: a negative binomial
+fitted to the counter's values (method of moments; a Poisson when they are
+not over-dispersed), whose P(0) is the chance of a zero. Counts of a race
+move with load far more than a Poisson allows, and the fit keeps that
+spread, but it is a point estimate: it cannot see zero-inflation (boots
+where the race window never opens) and its own uncertainty is not in it.
+A condition is labelled a gate candidate when no repetition failed, n is
+at least MIN_N, and the model's P(0) < 0.1%: with the gate's 100-odd
+"name>0" conditions at that bound, a make check would still fail by chance
+about one time in ten, so the table's sum over the cells is what to read.
+rounds_for assumes the dispersion stays as measured when the rounds (and
+so the mean) scale: per-boot variation of the rate, the cautious choice."""
 
 import math
+import os
 import re
 
 SAFE = 1e-3
+MIN_N = 10
+# more rounds than this is "no" rather than a number
+MAX_ROUNDS = 100000
 COND = re.compile(r"^([a-z_]+)([=>])0$")
 
 
 def cell_key(r: dict) -> tuple:
     return (r.get("kver"), r.get("variant"), r.get("iommu") or "fake", r.get("flavour") or "",
-            r.get("boot"), r.get("asked") or "", r.get("nth") or 0)
+            r.get("boot"), r.get("asked") or "", r.get("nth") or 0, r.get("judge") or "")
 
 
 def conditions(text: str | None) -> list:
@@ -47,9 +59,19 @@ def p_zero(values: list) -> float:
     return (r / (r + mean)) ** r
 
 
+def bound(failed: int, n: int) -> float:
+    """One-sided 95% upper bound of a failure rate from f of n (Clopper-Pearson
+    for f = 0; the observed rate's normal bound otherwise, capped at 1)."""
+    if failed == 0:
+        return 1 - 0.05 ** (1.0 / n)
+    p = failed / n
+    return min(1.0, p + 1.645 * math.sqrt(p * (1 - p) / n))
+
+
 def rounds_for(values: list, rounds: int) -> int | None:
     """The rounds at which P(0) of a negative binomial with the same shape,
-    its mean scaled with the rounds, falls below SAFE."""
+    its mean scaled with the rounds, falls below SAFE; None past
+    MAX_ROUNDS (computed in log space: a tiny shape overflows otherwise)."""
     n = len(values)
     mean = sum(values) / n
     if mean == 0 or rounds <= 0:
@@ -59,8 +81,12 @@ def rounds_for(values: list, rounds: int) -> int | None:
         k = -math.log(SAFE) / mean
     else:
         r = mean * mean / (var - mean)
-        k = r * (SAFE ** (-1.0 / r) - 1) / mean
-    return math.ceil(rounds * k)
+        x = -math.log(SAFE) / r
+        if x > 700:
+            return None
+        k = r * math.expm1(x) / mean
+    need = math.ceil(rounds * k)
+    return need if need <= MAX_ROUNDS else None
 
 
 def value_of(r: dict, name: str):
@@ -88,11 +114,13 @@ def cells(rows: list) -> list:
             if got:
                 s = sorted(got)
                 c.update(min=s[0], median=s[len(s) // 2], max=s[-1])
+            c["bound"] = bound(c["failed"], len(vals))
+            c["safe"] = c["failed"] == 0
             if op == ">" and got:
                 c["p_zero"] = p_zero(got)
                 rounds = (rs[0].get("rounds") or {}).get("requested") or 0
                 c["rounds"] = rounds
-                c["safe"] = c["failed"] == 0 and c["p_zero"] < SAFE
+                c["safe"] = c["safe"] and len(vals) >= MIN_N and c["p_zero"] < SAFE
                 if not c["safe"]:
                     c["rounds_needed"] = rounds_for(got, rounds)
             conds.append(c)
@@ -109,10 +137,11 @@ def _fmt(c: dict) -> str:
     s = "%s%s0: %d..%d (median %d)" % (c["name"], c["op"], c["min"], c["max"], c["median"])
     if c["failed"]:
         s += ", **%d failed**" % c["failed"]
+    s += ", fails at most %.0f%%" % (100 * c["bound"])
     if "p_zero" in c:
-        s += ", P(0) %.1e" % c["p_zero"]
+        s += ", model P(0) %.1e" % c["p_zero"]
         if not c["safe"] and c.get("rounds_needed"):
-            s += ", safe from %d rounds" % c["rounds_needed"]
+            s += ", model: below %g from %d rounds" % (SAFE, c["rounds_needed"])
     return s
 
 
@@ -133,15 +162,20 @@ def write(run, rows: list) -> list:
             t["asked"], t["passed"], t["repeats"], v,
             "<br>".join(_fmt(c) for c in t["conditions"]) or "-"))
     unsafe = ["%s %s %s %s" % (t["kver"], t["variant"], t["asked"].split(" ")[0], c["name"])
-              for t in table for c in t["conditions"] if c.get("safe") is False]
-    md += ["", "Sum of P(0) over every name>0 condition: %.2e expected false fails per run of "
-           "these cells (a negative binomial fitted to each counter's values; "
-           "tools/report/flake.py)." % gate,
-           "Not safe to gate on (a repetition failed or P(0) >= %g): %s."
-           % (SAFE, "; ".join(unsafe) or "none")]
+              for t in table for c in t["conditions"] if not c["safe"]]
+    failed = ["%s %s %s" % (t["kver"], t["variant"], t["asked"])
+              for t in table if t["passed"] < t["repeats"]]
+    md += ["", "Host: %d CPUs. Model: the sum of P(0) over every name>0 condition is %.2e "
+           "false fails per run of these cells (a negative binomial fitted to each "
+           "counter's values, a point estimate; tools/report/flake.py says what it "
+           "cannot see). \"fails at most\": the one-sided 95%% bound from the "
+           "repetitions alone." % (os.cpu_count() or 0, gate),
+           "Cells that failed a repetition: %s." % ("; ".join(failed) or "none"),
+           "Conditions not gate candidates (a repetition failed, fewer than %d "
+           "repetitions, or model P(0) >= %g): %s." % (MIN_N, SAFE, "; ".join(unsafe) or "none")]
     run.write("flake.md", "\n".join(md) + "\n")
-    run.write("flake.json", {"repeat": repeat, "host_load": load, "p_zero_sum": gate,
-                             "cells": table})
+    run.write("flake.json", {"repeat": repeat, "host_load": load, "cpus": os.cpu_count(),
+                             "p_zero_sum": gate, "cells": table})
     print("flake: %s" % (run.dir / "flake.md"))
     short = [t for t in table if t["repeats"] != repeat]
     return ["flake: %s %s %s has %d of %d repetitions"
