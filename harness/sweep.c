@@ -186,7 +186,7 @@ int hr_sweep_round(struct hr_run *run)
 			return ret;
 		/* the dry run's count must hold: a point that comes and goes hides others */
 		if (reached != n) {
-			run->error = "a fault point of the dry run was not reached: the path varies";
+			run->error = "a point of the dry run was not reached: the path varies";
 			return 0;
 		}
 		run->fault_points++;
