@@ -100,7 +100,9 @@ def checkpatch() -> None:
         # the patches written to a submission's standard
         for name, glob in (("upstream", "upstream/*.patch"),
                            ("keep-deferral", "keep-deferral/7.3/*.patch")):
-            p = subprocess.run(["perl", str(cp), "--strict"] +
+            # no kernel git tree here to look commit ids up in: a Fixes: id
+            # is checked against the lists' pages instead (the patch says so)
+            p = subprocess.run(["perl", str(cp), "--strict", "--ignore", "UNKNOWN_COMMIT_ID"] +
                                sorted(str(x) for x in (TOP / "patches").glob(glob)),
                                text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             check("the %s patch passes %s's checkpatch --strict" % (name, kv),
