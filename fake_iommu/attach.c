@@ -186,7 +186,7 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 	if (lock)
 		mutex_lock(lock);
 	fi_attach_delay();
-	ret = fi_attach_fault(dev, deferred, domain);
+	ret = fi_attach_fault(deferred, domain);
 	if (ret)
 		fi_count(counts, FI_ATTACH_FAILED);
 	else if (!READ_ONCE(fi_knobs.attach_drops))

@@ -7,7 +7,6 @@
 #include <linux/limits.h>
 #include <linux/minmax.h>
 
-#include "core_view.h"
 #include "fake_iommu.h"
 #include "faults.h"
 
@@ -20,20 +19,19 @@ DECLARE_FAULT_ATTR(fi_fail_attach);
  */
 static atomic_t fi_fail_next = ATOMIC_INIT(0);
 
-int fi_attach_fault(struct device *dev, bool deferred, const struct iommu_domain *domain)
+int fi_attach_fault(bool deferred, const struct iommu_domain *domain)
 {
 	/* A failed deferred attach is recoverable: the core keeps deferring. */
 	if (deferred)
 		return (atomic_dec_if_positive(&fi_fail_next) >= 0 ||
 			should_fail(&fi_fail_attach, 1)) ? -EIO : 0;
 	/*
-	 * Any other domain may fail as VT-d's domain_attach_iommu() does
-	 * (no memory, no domain ID), but not the one the core has the device
-	 * on: its unwinds re-attach that one and WARN if it fails. Unlike
-	 * VT-d, which blocks the device first, the fake hardware is left as
-	 * it was.
+	 * A driver's own domain may fail as VT-d's domain_attach_iommu() can
+	 * (no memory, no domain ID). The core's domains do not: its unwinds
+	 * re-attach them and WARN on failure. Unlike VT-d, which blocks the
+	 * device first, the fake hardware is left as it was.
 	 */
-	if (domain != fi_core_domain(dev) && should_fail(&fi_fail_attach, 1))
+	if (domain->type == IOMMU_DOMAIN_UNMANAGED && should_fail(&fi_fail_attach, 1))
 		return -ENOMEM;
 	return 0;
 }

@@ -112,8 +112,8 @@ struct hr_run {
 	/* Tallies, diagnostic lines in the results. */
 	unsigned long maps_ok, maps_failed, bad_translations;
 	unsigned long other_ok, other_failed, check_failures, setup_failures;
-	/* fault_sweep: points failed, and failures the call absorbed */
-	unsigned long fault_points, faults_absorbed;
+	/* sweeps: points failed, failures absorbed, dry-run points not reached */
+	unsigned long fault_points, faults_absorbed, points_varied;
 	unsigned long watch_missed;	/* fake_iommu's watch, before the run */
 	unsigned long first_detection_round;
 	s64 first_detection_us;

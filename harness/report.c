@@ -79,8 +79,9 @@ void hr_report(struct hr_run *run, struct seq_buf *s, int status)
 	seq_buf_printf(s, "# setup_failures: %lu\n", run->setup_failures);
 	/* the sweep's own counts, which its expected line names */
 	if (run->sc->run == hr_sweep_round)
-		seq_buf_printf(s, "# count fault_points: %lu\n# count faults_absorbed: %lu\n",
-			       run->fault_points, run->faults_absorbed);
+		seq_buf_printf(s, "# count fault_points: %lu\n# count faults_absorbed: %lu\n"
+			       "# points_varied: %lu\n", run->fault_points, run->faults_absorbed,
+			       run->points_varied);
 	for (i = 0; i < FI_NR_COUNTERS; i++)
 		seq_buf_printf(s, "# %s %s: %ld\n", i < FI_NR_DETECTORS ? "detector" : "count",
 			       fi_counter_names[i], run->after[i] - run->before[i]);
