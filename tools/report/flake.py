@@ -6,9 +6,10 @@ how often a condition "name>0" would fail by chance in one more run.
 
 Two numbers per such condition. The data alone: with f of n repetitions
 failed, the chance of a failure is at most the one-sided 95% bound
-(1 - 0.05^(1/n) when f = 0: 26% for n = 10). A model: a negative binomial
-fitted to the counter's values (method of moments; a Poisson when they are
-not over-dispersed), whose P(0) is the chance of a zero. Counts of a race
+(1 - 0.05^(1/n) when f = 0: 26% for n = 10). A model: a distribution fitted to
+the counter's values by their mean and variance (negative binomial when
+over-dispersed, Poisson, binomial when under-dispersed: a count fixed by
+construction has no chance of a zero), whose P(0) is the chance of a zero. Counts of a race
 move with load far more than a Poisson allows, and the fit keeps that
 spread, but it is a point estimate: it cannot see zero-inflation (boots
 where the race window never opens) and its own uncertainty is not in it.
@@ -45,18 +46,29 @@ def conditions(text: str | None) -> list:
     return out
 
 
-def p_zero(values: list) -> float:
-    """P(count = 0) under a negative binomial (or Poisson) with the values'
-    mean and variance; 1.0 when the mean is 0."""
+def _moments(values: list) -> tuple:
     n = len(values)
     mean = sum(values) / n
+    var = sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else mean
+    return mean, var
+
+
+def p_zero(values: list) -> float:
+    """P(count = 0) of the family the values' mean and variance fit:
+    negative binomial when over-dispersed, Poisson at variance = mean,
+    binomial when under-dispersed (a count fixed by construction, such
+    as one planted event per run, has no chance of a zero); 1.0 when the
+    mean is 0."""
+    mean, var = _moments(values)
     if mean == 0:
         return 1.0
-    var = sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else mean
-    if var <= mean:
+    if var > mean:
+        r = mean * mean / (var - mean)
+        return (r / (r + mean)) ** r
+    if var == mean:
         return math.exp(-mean)
-    r = mean * mean / (var - mean)
-    return (r / (r + mean)) ** r
+    p = 1 - var / mean
+    return 0.0 if p >= 1 else (1 - p) ** (mean / p)
 
 
 def bound(failed: int, n: int) -> float:
@@ -72,19 +84,23 @@ def rounds_for(values: list, rounds: int) -> int | None:
     """The rounds at which P(0) of a negative binomial with the same shape,
     its mean scaled with the rounds, falls below SAFE; None past
     MAX_ROUNDS (computed in log space: a tiny shape overflows otherwise)."""
-    n = len(values)
-    mean = sum(values) / n
+    mean, var = _moments(values)
     if mean == 0 or rounds <= 0:
         return None
-    var = sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else mean
-    if var <= mean:
-        k = -math.log(SAFE) / mean
-    else:
+    if var > mean:
         r = mean * mean / (var - mean)
         x = -math.log(SAFE) / r
         if x > 700:
             return None
         k = r * math.expm1(x) / mean
+    elif var == mean:
+        k = -math.log(SAFE) / mean
+    else:
+        # binomial: P(0) = (1 - p)^(N k) with N = mean / p trials per run
+        p = 1 - var / mean
+        if p >= 1:
+            return rounds
+        k = math.log(SAFE) / ((mean / p) * math.log(1 - p))
     need = math.ceil(rounds * k)
     return need if need <= MAX_ROUNDS else None
 
@@ -166,8 +182,8 @@ def write(run, rows: list) -> list:
     failed = ["%s %s %s" % (t["kver"], t["variant"], t["asked"])
               for t in table if t["passed"] < t["repeats"]]
     md += ["", "Host: %d CPUs. Model: the sum of P(0) over every name>0 condition is %.2e "
-           "false fails per run of these cells (a negative binomial fitted to each "
-           "counter's values, a point estimate; tools/report/flake.py says what it "
+           "false fails per run of these cells (a distribution fitted to each counter's "
+           "mean and variance, a point estimate; tools/report/flake.py says what it "
            "cannot see). \"fails at most\": the one-sided 95%% bound from the "
            "repetitions alone." % (os.cpu_count() or 0, gate),
            "Cells that failed a repetition: %s." % ("; ".join(failed) or "none"),

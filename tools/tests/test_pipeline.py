@@ -305,7 +305,9 @@ def test_repeat_runs_each_boot_n_times_and_tables_the_flips(fake_vm, env, monkey
 
 @pytest.mark.parametrize("values,low,high", [
     ([0, 0, 0], 1.0, 1.0),                 # never fired: always fails
-    ([20] * 10, 0, 1e-8),                  # no spread: Poisson, exp(-20)
+    ([20] * 10, 0, 1e-8),                  # no spread: fixed by construction
+    ([1] * 10, 0, 0),                      # one planted event per run: never 0
+    ([5, 4, 5, 5, 6, 5, 4, 5, 5, 6], 1e-7, 1e-3),   # under-dispersed: binomial
     ([4, 21, 25, 11, 24, 34, 19, 8, 30, 15], 1e-4, 0.05),   # over-dispersed: far above exp(-19)
 ])
 def test_flake_chance_of_a_zero(values, low, high):
