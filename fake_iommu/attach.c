@@ -87,9 +87,9 @@ static void fi_set_hw_domain(struct fi_client *client, struct iommu_domain *doma
 /*
  * The domain the core has the device on: read from the core where
  * group->mutex is held; on vanilla 6.12's unlocked deferred path, the one
- * the core's last attach_dev installed here (a client is alone in its
- * group, and the core changes its domain only through attach_dev once the
- * device is attached).
+ * the core's last attach_dev installed here (the core changes a device's
+ * domain only through attach_dev once the device is attached, also for
+ * each device of a shared group).
  */
 static struct iommu_domain *fi_core_domain_of(struct fi_client *client)
 {
@@ -143,6 +143,7 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 	struct fi_counts *counts;
 	bool deferred_path;
 	struct mutex *lock;	/* fi_attach_lock, where this attach takes it */
+	int in_attach;
 	int ret = 0;
 
 	if (WARN_ON_ONCE(!client))
@@ -169,10 +170,14 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 	 */
 	if (READ_ONCE(fi_knobs.attach_may_sleep))
 		might_sleep();
-	if (atomic_inc_return(&client->in_attach) > 1) {
+	in_attach = atomic_inc_return(&client->in_attach);
+	if (in_attach > 1) {
 		fi_count(counts, FI_OVERLAPPING_ATTACH);
 		fi_warn(dev, "two attach_dev calls at once\n");
 	}
+	/* More calls in the group than on this device: another device's. */
+	if (atomic_inc_return(&client->share->in_attach) > in_attach)
+		fi_count(counts, FI_GROUP_OVERLAP);
 #if FI_ATTACH_HAS_OLD
 	deferred_path = fi_check_attach(client, domain, old);
 #else
@@ -199,6 +204,7 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 		WRITE_ONCE(client->installing, NULL);
 	}
 
+	atomic_dec(&client->share->in_attach);
 	atomic_dec(&client->in_attach);
 	return ret;
 }

@@ -2,7 +2,8 @@
 /*
  * fake_iommu client devices: platform devices this module creates, the only
  * devices its probe_device claims. Adding one makes the core probe it into
- * a group of its own with a DMA default domain.
+ * a group of its own with a DMA default domain, or into the group of a
+ * peer client (fake_iommu_client_add_sibling()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 #define dev_fmt(fmt) pr_fmt(fmt)
@@ -51,8 +52,49 @@ struct fi_client *fi_client_lookup(struct device *dev)
 	return found;
 }
 
+/* A client's share of its group: the peer's, or one of its own. */
+static struct fi_group_share *fi_share_get(struct device *peer)
+{
+	struct fi_client *owner = peer ? fi_client_lookup(peer) : NULL;
+	struct fi_group_share *share;
+
+	if (peer) {
+		if (!owner || !owner->ready)
+			return ERR_PTR(-EINVAL);
+		refcount_inc(&owner->share->ref);
+		return owner->share;
+	}
+	share = kzalloc(sizeof(*share), GFP_KERNEL);
+	if (!share)
+		return ERR_PTR(-ENOMEM);
+	refcount_set(&share->ref, 1);
+	return share;
+}
+
+static void fi_share_put(struct fi_group_share *share)
+{
+	if (refcount_dec_and_test(&share->ref))
+		kfree(share);
+}
+
+/*
+ * The device_group op: a client added with a peer joins the peer's group,
+ * as two functions of a device without ACS share one; any other client
+ * gets a group of its own.
+ */
+struct iommu_group *fi_device_group(struct device *dev)
+{
+	struct fi_client *client = fi_client_of(dev);
+	struct iommu_group *group;
+
+	if (!client || !client->peer)
+		return generic_device_group(dev);
+	group = iommu_group_get(client->peer);
+	return group ? group : ERR_PTR(-ENODEV);
+}
+
 static struct device *fi_client_add(bool deferred, const char *driver_override,
-				    bool by_user)
+				    bool by_user, struct device *peer)
 {
 	struct fi_client *client;
 	struct platform_device *pdev;
@@ -63,10 +105,16 @@ static struct device *fi_client_add(bool deferred, const char *driver_override,
 		return ERR_PTR(-ENOMEM);
 	client->deferred = deferred;
 	client->by_user = by_user;
+	client->peer = peer;
+	client->share = fi_share_get(peer);
+	if (IS_ERR(client->share)) {
+		ret = PTR_ERR(client->share);
+		goto err_free;
+	}
 	client->id = ida_alloc(&fi_client_ida, GFP_KERNEL);
 	if (client->id < 0) {
 		ret = client->id;
-		goto err_free;
+		goto err_share;
 	}
 	pdev = platform_device_alloc(FAKE_IOMMU_CLIENT_NAME, client->id);
 	if (!pdev) {
@@ -107,6 +155,7 @@ static struct device *fi_client_add(bool deferred, const char *driver_override,
 		goto err_del;
 	mutex_lock(&fi_clients_lock);
 	client->ready = true;
+	client->peer = NULL;
 	mutex_unlock(&fi_clients_lock);
 	return &pdev->dev;
 
@@ -120,6 +169,8 @@ err_put:
 	platform_device_put(pdev);
 err_ida:
 	ida_free(&fi_client_ida, client->id);
+err_share:
+	fi_share_put(client->share);
 err_free:
 	kfree(client);
 	return ERR_PTR(ret);
@@ -136,15 +187,35 @@ err_free:
  */
 struct device *fake_iommu_client_add(bool deferred, const char *driver_override)
 {
-	return fi_client_add(deferred, driver_override, false);
+	return fi_client_add(deferred, driver_override, false, NULL);
 }
 EXPORT_SYMBOL_GPL(fake_iommu_client_add);
+
+/**
+ * fake_iommu_client_add_sibling - a client in the group of another
+ * @peer: a client device, fully added
+ * @deferred: whether the driver asks the core to defer its attach
+ * @driver_override: bind only to this driver, or NULL
+ *
+ * The two devices then share one group, its domains and its mutex.
+ * Remove the sibling first: the group's domains count into @peer's
+ * counters while the group lives.
+ *
+ * Return: the device, or an ERR_PTR (-EINVAL: @peer is no client).
+ */
+struct device *fake_iommu_client_add_sibling(struct device *peer, bool deferred,
+					     const char *driver_override)
+{
+	return fi_client_add(deferred, driver_override, false, peer);
+}
+EXPORT_SYMBOL_GPL(fake_iommu_client_add_sibling);
 
 /* Unbind, release and free a client already taken off the list. */
 void fi_client_destroy(struct fi_client *client)
 {
 	platform_device_unregister(client->pdev);
 	ida_free(&fi_client_ida, client->id);
+	fi_share_put(client->share);
 	kfree(client);
 }
 
@@ -193,7 +264,7 @@ int fi_clients_add_user(unsigned int n)
 	struct device *dev;
 
 	while (n--) {
-		dev = fi_client_add(READ_ONCE(fi_knobs.deferred), NULL, true);
+		dev = fi_client_add(READ_ONCE(fi_knobs.deferred), NULL, true, NULL);
 		if (IS_ERR(dev))
 			return PTR_ERR(dev);
 	}

@@ -8,8 +8,15 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
+#include <linux/refcount.h>
 
 #include "counters.h"
+
+/* What the devices of one group share: attach_dev calls in progress. */
+struct fi_group_share {
+	refcount_t ref;
+	atomic_t in_attach;
+};
 
 struct fi_client {
 	struct list_head node;
@@ -27,6 +34,9 @@ struct fi_client {
 	/* The domain the last core attach_dev installed (core_view.c). */
 	struct iommu_domain *core_installed;
 	atomic_t in_attach;
+	struct fi_group_share *share;
+	/* While it is probed: the device whose group it joins, or NULL. */
+	struct device *peer;
 	struct fi_counts counts;
 };
 
@@ -45,6 +55,7 @@ static inline struct fi_counts *fi_counts_of(struct fi_client *client)
 }
 
 struct fi_client *fi_client_lookup(struct device *dev);
+struct iommu_group *fi_device_group(struct device *dev);
 /* Clients can be added once the IOMMU is registered, until it goes. */
 void fi_clients_enable(bool enable);
 int fi_clients_add_user(unsigned int n);

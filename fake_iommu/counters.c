@@ -20,6 +20,7 @@ const char * const fi_counter_names[FI_NR_COUNTERS] = {
 	[FI_ATTACH] = "attach",
 	[FI_DEFERRED_ATTACH] = "deferred_attach",
 	[FI_ATTACH_FAILED] = "attach_failed",
+	[FI_GROUP_OVERLAP] = "group_overlap",
 	[FI_MAPPED_PAGES] = "mapped_pages",
 	[FI_UNMAPPED_PAGES] = "unmapped_pages",
 };

@@ -42,6 +42,12 @@ enum fi_counter {
 	FI_ATTACH,
 	FI_DEFERRED_ATTACH,
 	FI_ATTACH_FAILED,
+	/*
+	 * attach_dev for one device while another device of its group is in
+	 * attach_dev: what group->mutex rules out. Drivers lock per domain,
+	 * so it is counted, not a detector.
+	 */
+	FI_GROUP_OVERLAP,
 	FI_MAPPED_PAGES,
 	FI_UNMAPPED_PAGES,
 	FI_NR_COUNTERS
@@ -53,6 +59,8 @@ enum fi_counter {
 extern const char * const fi_counter_names[FI_NR_COUNTERS];
 
 struct device *fake_iommu_client_add(bool deferred, const char *driver_override);
+struct device *fake_iommu_client_add_sibling(struct device *peer, bool deferred,
+					     const char *driver_override);
 void fake_iommu_client_remove(struct device *dev);
 bool fake_iommu_client_deferred(struct device *dev);
 void fake_iommu_counters(struct device *dev, long *out);

@@ -85,7 +85,7 @@ static struct iommu_domain *fi_domain_alloc_paging(struct device *dev)
 static const struct iommu_ops fi_ops = {
 	.owner = THIS_MODULE,
 	.probe_device = fi_probe_device,
-	.device_group = generic_device_group,
+	.device_group = fi_device_group,
 	.domain_alloc_paging = fi_domain_alloc_paging,
 	.is_attach_deferred = fi_is_attach_deferred,
 	.def_domain_type = fi_def_domain_type,

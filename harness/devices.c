@@ -92,6 +92,8 @@ static const char *hr_edu_unsupported(const struct hr_scenario *sc)
 		return "needs a device with no driver bound; edu is bound to the harness";
 	if (sc->under_lock)
 		return "needs fake_iommu's attach_dev to take the driver's lock";
+	if (sc->sibling != HR_SIBLING_NONE)
+		return "needs a second device in edu's group (fake_iommu's shared groups)";
 	if (sc->run && sc->run != hr_steady_round && !sc->real_device)
 		return "drives fake_iommu's own hooks (fault injection, planted bugs, bench)";
 	return NULL;

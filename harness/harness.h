@@ -72,6 +72,13 @@ enum hr_first {
 };
 
 /*
+ * A second device in the round's group (fake_iommu's shared groups): none;
+ * the mappers alternate between the two devices; or they map the sibling
+ * while the other party moves the group.
+ */
+enum hr_sibling { HR_SIBLING_NONE, HR_SIBLING_BOTH, HR_SIBLING_ONLY };
+
+/*
  * What a scenario is evidence of: what correct drivers do, a driver
  * breaking the "first map single-threaded in probe" expectation, or what
  * no bound DMA-API driver can do (a negative control at most).
@@ -93,6 +100,7 @@ struct hr_scenario {
 	const char *(*unsupported)(void);
 	enum hr_other other;
 	enum hr_first first;
+	enum hr_sibling sibling;
 	bool unbound;		/* no driver bound to the client (api-misuse) */
 	bool under_lock;	/* first map holding hr_driver_lock, which attach takes */
 	bool in_turn;		/* mappers, then the other party: no collision */

@@ -36,6 +36,7 @@ struct hr_round;
 
 struct hr_party {
 	struct hr_round *rc;
+	struct device *dev;	/* the device it maps: the round's, or the sibling */
 	struct task_struct *task;
 	bool mapper;
 	bool mapped;		/* the first map was attempted */
@@ -50,6 +51,7 @@ struct hr_party {
 struct hr_round {
 	struct hr_run *run;
 	struct device *dev;
+	struct device *sibling;		/* in dev's group (sc->sibling) */
 	struct work_struct first_work;	/* HR_FIRST_WORK: queued by probe */
 	struct iommu_domain *unmanaged;
 	unsigned int nparties;
@@ -70,7 +72,7 @@ static DEFINE_MUTEX(hr_open_lock);
 
 static void hr_map(struct hr_party *p)
 {
-	p->err = hr_api_map(p->rc->dev, &p->m, p->ctx == HR_CTX_SPINLOCK ||
+	p->err = hr_api_map(p->dev, &p->m, p->ctx == HR_CTX_SPINLOCK ||
 			    p->ctx == HR_CTX_TIMER);
 	p->mapped = true;
 }
@@ -123,7 +125,8 @@ static void hr_tally_check(struct hr_run *run, int ret)
  * While the other party owns the device, a first map that read the
  * deferred flag before the move may attach the default domain behind the
  * core's back. Hold the device there a while, then ask fake_iommu whether
- * its hardware still agrees with the core before moving back.
+ * its hardware (the sibling's too) still agrees with the core before
+ * moving back.
  */
 static void hr_hold(struct hr_round *rc)
 {
@@ -132,6 +135,9 @@ static void hr_hold(struct hr_round *rc)
 	if (us)
 		usleep_range(us, us + us / 8 + 1);
 	hr_tally_check(rc->run, hr_devices->check_on(rc->dev, rc->unmanaged, rc->run->rounds));
+	if (rc->sibling)
+		hr_tally_check(rc->run, hr_devices->check_on(rc->sibling, rc->unmanaged,
+							     rc->run->rounds));
 }
 
 /*
@@ -156,7 +162,8 @@ static int hr_other(struct hr_round *rc)
 		}
 		if (!rc->run->sc->unbound)
 			ret = ret == -EPERM ? 0 : -EINVAL;
-	} else if (!hr_get(rc->run, "path")) {
+	} else if (!rc->sibling && !hr_get(rc->run, "path")) {
+		/* Refused (-EINVAL) for a group of two: the sibling moves the group. */
 		ret = iommu_attach_device(rc->unmanaged, rc->dev);
 		if (!ret) {
 			hr_hold(rc);
@@ -221,6 +228,7 @@ int hr_client_probed(struct device *dev)
 	if (!rc || rc->dev)
 		return 0;
 	rc->dev = dev;
+	rc->party[0].dev = dev;
 	if (rc->run->sc->first == HR_FIRST_PROBE) {
 		hr_first_map(&rc->party[0]);
 	} else if (rc->run->sc->first == HR_FIRST_WORK) {
@@ -286,16 +294,66 @@ struct device *hr_client_add(struct hr_run *run)
 	return dev;
 }
 
-/* The round's client, probed by the harness's driver: probe may map. */
+/*
+ * The round's sibling: a second client in the group of the round's
+ * device, bound to the harness's driver like it (probe maps nothing).
+ */
+static int hr_round_sibling(struct hr_round *rc)
+{
+	struct device *dev;
+
+	dev = fake_iommu_client_add_sibling(rc->dev, true, hr_client_driver_name);
+	if (!IS_ERR(dev) && !READ_ONCE(dev->driver)) {
+		fake_iommu_client_remove(dev);
+		dev = ERR_PTR(-ENXIO);
+	}
+	if (IS_ERR(dev)) {
+		rc->run->setup_failures++;
+		return PTR_ERR(dev);
+	}
+	rc->sibling = dev;
+	return 0;
+}
+
+/*
+ * The round's client, probed by the harness's driver (probe may map), and
+ * its sibling where the scenario has one; then what each mapper maps.
+ */
 static int hr_round_client(struct hr_round *rc)
 {
+	const struct hr_scenario *sc = rc->run->sc;
+	unsigned int i;
+	int ret;
+
 	WRITE_ONCE(hr_probe_round, rc);
 	rc->dev = hr_devices->get(rc->run);
 	if (IS_ERR(rc->dev)) {
 		rc->run->setup_failures++;
 		return PTR_ERR(rc->dev);
 	}
+	if (sc->sibling != HR_SIBLING_NONE) {
+		ret = hr_round_sibling(rc);
+		if (ret) {
+			hr_devices->put(rc->dev);
+			return ret;
+		}
+	}
+	for (i = 0; i < HR_MAX_THREADS; i++) {
+		if (sc->sibling == HR_SIBLING_ONLY ||
+		    (sc->sibling == HR_SIBLING_BOTH && i % 2))
+			rc->party[i].dev = rc->sibling;
+		else
+			rc->party[i].dev = rc->dev;
+	}
 	return 0;
+}
+
+/* Sibling first: the group's domains count into the round device's counters. */
+static void hr_round_put(struct hr_round *rc)
+{
+	if (rc->sibling)
+		fake_iommu_client_remove(rc->sibling);
+	hr_devices->put(rc->dev);
 }
 
 /* A mapping party of @rc with its buffer, mapping in context @ctx. */
@@ -351,7 +409,7 @@ static void hr_collide(struct hr_round *rc)
 static void hr_settle(struct hr_round *rc, struct hr_party *p)
 {
 	struct hr_run *run = rc->run;
-	struct iommu_domain *core = iommu_get_domain_for_dev(rc->dev);
+	struct iommu_domain *core = iommu_get_domain_for_dev(p->dev);
 
 	if (!p->mapped || p->err) {
 		run->maps_failed++;
@@ -361,19 +419,19 @@ static void hr_settle(struct hr_round *rc, struct hr_party *p)
 	if (core && core->type == IOMMU_DOMAIN_DMA &&
 	    iommu_iova_to_phys(core, p->m.dma) != hr_api_phys(&p->m)) {
 		run->bad_translations++;
-		dev_err(rc->dev, "IOVA %pad does not translate to its buffer\n",
+		dev_err(p->dev, "IOVA %pad does not translate to its buffer\n",
 			&p->m.dma);
 	}
 	/* The device itself: is the hardware on the domain the core has? */
 	if (hr_devices->reaches) {
-		int ret = hr_devices->reaches(rc->dev, p->m.cpu, p->m.dma,
+		int ret = hr_devices->reaches(p->dev, p->m.cpu, p->m.dma,
 					      run->rounds * HR_MAX_THREADS + (p - rc->party));
 
 		if (ret == -EIO)
 			fake_iommu_count(FI_INCONSISTENT);
 		hr_tally_check(run, ret == -EIO ? 1 : ret);
 	}
-	hr_api_unmap(rc->dev, &p->m);
+	hr_api_unmap(p->dev, &p->m);
 }
 
 int hr_round(struct hr_run *run)
@@ -445,11 +503,13 @@ int hr_round(struct hr_run *run)
 	for (i = 0; i < mappers; i++)
 		hr_settle(rc, &rc->party[i]);
 	hr_tally_check(run, hr_devices->check(rc->dev, true));
+	if (rc->sibling)
+		hr_tally_check(run, hr_devices->check(rc->sibling, true));
 
 out_remove:
 	if (rc->unmanaged)
 		iommu_domain_free(rc->unmanaged);
-	hr_devices->put(rc->dev);
+	hr_round_put(rc);
 out_free:
 	WRITE_ONCE(hr_probe_round, NULL);
 	for (i = 0; i < mappers; i++)
@@ -495,7 +555,7 @@ int hr_steady_round(struct hr_run *run)
 		hr_settle(rc, p);
 	}
 	hr_tally_check(run, hr_devices->check(rc->dev, true));
-	hr_devices->put(rc->dev);
+	hr_round_put(rc);
 out_free:
 	WRITE_ONCE(hr_probe_round, NULL);
 	kfree(p->m.buf);

@@ -41,6 +41,16 @@ static const struct hr_param hr_p_race[] = {
 	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(2), HR_DELAY, HR_API, { }
 };
 
+/* Two mappers: one per device of the group, each its driver's only one. */
+static const struct hr_param hr_p_group[] = {
+	HR_ROUNDS(20), HR_TIMEOUT, { "threads", 2, 2, 2 }, HR_DELAY, HR_API, { }
+};
+
+/* The group is moved, not the device: iommu_attach_device() refuses two. */
+static const struct hr_param hr_p_sibling[] = {
+	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(1), HR_DELAY, HR_HOLD, HR_API, { }
+};
+
 static const struct hr_param hr_p_owner[] = {
 	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(1), HR_DELAY, HR_HOLD, HR_API, { }
 };
@@ -267,6 +277,12 @@ const struct hr_scenario hr_scenarios[] = {
 		.unsupported = hr_sweep_unsupported,
 		.other = HR_OTHER_ATTACH,
 	}, {
+		.name = "group_first_maps",
+		.what = "two devices of one group: each driver's first map after probe, at once",
+		.class = HR_LEGAL,
+		.params = hr_p_group,
+		.sibling = HR_SIBLING_BOTH,
+	}, {
 		.name = "map_vs_map",
 		.what = "two first maps at once from one driver outside probe",
 		.class = HR_DRIVER_BUG,
@@ -277,6 +293,13 @@ const struct hr_scenario hr_scenarios[] = {
 		.class = HR_DRIVER_BUG,
 		.params = hr_p_attach,
 		.other = HR_OTHER_ATTACH,
+	}, {
+		.name = "sibling_map_vs_attach",
+		.what = "a device's first map while the other driver of its group moves the group",
+		.class = HR_DRIVER_BUG,
+		.params = hr_p_sibling,
+		.other = HR_OTHER_ATTACH,
+		.sibling = HR_SIBLING_ONLY,
 	}, {
 		.name = "atomic_first_map",
 		.what = "first map outside probe, with a spinlock held or from a timer (softirq)",

@@ -27,7 +27,8 @@ def unit:
 	 unmap_unmapped: "unmaps", map_over_mapped: "maps", inconsistent: "checks",
 	 map_into_detached: "maps", map_unbound: "pages", attach: "attaches",
 	 deferred_attach: "attaches", attach_failed: "attaches", mapped_pages: "pages",
-	 unmapped_pages: "pages", fault_points: "points", faults_absorbed: "faults"}[.] // "events";
+	 unmapped_pages: "pages", fault_points: "points", faults_absorbed: "faults",
+	 group_overlap: "attaches"}[.] // "events";
 
 # A file's URL, where there is one: below KCIDB_URL_BASE for a file under
 # the results (each path segment percent-encoded); a file of this machine
