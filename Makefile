@@ -12,6 +12,10 @@
 #   make races    KCSAN on attach_deferred itself, variant by variant
 #   make sweep    fail_nth along the first map and the attach, n = 1, 2, ...
 #   make api      the first map through every DMA-API entry (api=)
+#   make groups   two devices in one IOMMU group: first maps at once, a
+#                 sibling's first map while the group is moved
+#   make cover    gcov on the files under test: lines and branches each
+#                 scenario list reaches, per kernel (coverage.md, html/)
 #   make flake    the gate's matrix REPEAT times, idle and under load:
 #                 how often each verdict flips by chance (flake.md)
 #   make splats   the kernel's own splats: matrix cells with core_assert=1 warn=1
@@ -78,6 +82,10 @@ STOCK ?= 6.12:stock 7.3:stock
 AMD ?= 6.12:stock:amd 7.3:stock:amd
 VTD ?= 6.12:vanilla:vtd 6.12:seed-v3:vtd 6.12:double-check:vtd 7.3:vanilla:vtd 7.3:double-check:vtd
 API ?= 6.12:vanilla 6.12:seed-v3 7.3:vanilla 7.3:double-check
+# make cover: the patch under test on each kernel (7.3 has it merged),
+# behind fake_iommu and behind QEMU's VT-d in a real capture kernel
+COVER ?= 6.12:seed-v3 7.3:vanilla 6.12:seed-v3:vtd 7.3:vanilla:vtd
+GROUP_COLUMNS ?= 6.12:vanilla 6.12:seed-v3 6.12:double-check 7.3:vanilla 7.3:double-check
 SWEEP ?= 6.12:vanilla 6.12:seed-v3 6.12:double-check 7.3:vanilla 7.3:double-check 7.3:keep-deferral
 # make flake: the gate's matrix FLAKE_REPEAT times, on an idle machine and
 # under HOST_LOAD busy processes (flake.md in each run)
@@ -87,7 +95,7 @@ SPLATS ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:va
 LAVA_COLUMNS ?= $(MATRIX)
 LAVA_CHECK ?= 6.12:seed-v3 6.12:seed-v3:vtd
 
-.PHONY: all deps tools run matrix splats stock vtd amd bench sanitize fuzz soak kdump races sweep api flake \
+.PHONY: all deps tools run matrix splats stock vtd amd bench sanitize fuzz soak kdump races sweep api groups cover flake \
 	lava lava-check lava-judge judge presubmit selftest check full shell modules clean distclean
 
 all: tools
@@ -124,6 +132,12 @@ sweep: tools
 
 api: tools
 	@$(LC) run api $(API)
+
+groups: tools
+	@$(LC) run groups $(GROUP_COLUMNS)
+
+cover: tools
+	@$(LC) run cover $(COVER)
 
 flake: tools
 	@$(MAKE) -s matrix MATRIX="$(GATE_MATRIX)" REPEAT=$(FLAKE_REPEAT) RUN_NAME=flake JOBS=2
@@ -177,10 +191,13 @@ check: presubmit
 	@$(MAKE) -s sweep SWEEP=6.12:seed-v3 RUN_NAME=sweep-smoke
 	@$(MAKE) -s api API=6.12:seed-v3 SCENARIOS=tools/plan/scenarios/api-smoke RUN_NAME=api-smoke \
 		JOBS=2
+	@$(MAKE) -s groups GROUP_COLUMNS="6.12:vanilla 6.12:seed-v3" RUN_NAME=groups-smoke JOBS=2
 	@$(MAKE) -s run COLUMNS=6.12:seed-v3 SCENARIOS=tools/plan/scenarios/flake-smoke REPEAT=2 \
 		RUN_NAME=flake-smoke JOBS=2
 	@$(MAKE) -s fuzz STRESS_FLAVOUR=base
 	@$(MAKE) -s lava-check LAVA_CHECK=6.12:seed-v3
+	@$(MAKE) -s cover COVER=6.12:seed-v3 SCENARIOS=tools/plan/scenarios/cover-smoke \
+		RUN_NAME=cover-smoke JOBS=2
 	@$(LC) count-reports $(or $(RESULTS),results)/$(LC_RUN_ID)
 
 # The gate, then what it leaves out: the 7.3 columns built from source
@@ -195,6 +212,7 @@ full: check
 	@$(MAKE) -s fuzz RUN_NAME=fuzz-sanitize
 	@$(MAKE) -s sweep SWEEP="$(filter-out 6.12:seed-v3,$(SWEEP))" RUN_NAME=sweep
 	@$(MAKE) -s api JOBS=2
+	@$(MAKE) -s groups GROUP_COLUMNS="$(filter-out 6.12:vanilla 6.12:seed-v3,$(GROUP_COLUMNS))" JOBS=2
 	@$(LC) count-reports $(or $(RESULTS),results)/$(LC_RUN_ID)
 
 shell: tools

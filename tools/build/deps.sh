@@ -4,7 +4,7 @@
 set -eu
 pkgs="qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev cpio kmod
 ccache xz-utils patch gcc make python3 valgrind gnuplot-nox kexec-tools jq util-linux
-debootstrap python3-jsonschema python3-rfc3987 python3-yaml python3-pytest python3-flake8"
+debootstrap lcov python3-jsonschema python3-rfc3987 python3-yaml python3-pytest python3-flake8"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -50,17 +50,29 @@ if [ -n "$pdir" ]; then
 	"$here/patchset.sh" "$pdir" "$tree" "$kver"
 fi
 
-# Config fragments: the base, then the flavour's.
+# Config fragments: the base, then the flavour's. FLAVOUR=cover is the
+# base kernel with gcov on the files of cover.files: the base's config and
+# build tree, the profiling asked for on make's command line.
 frags=$here/config/base.config
-if [ -n "$flavour" ]; then
+profile=
+tree_flavour=$flavour
+if [ "$flavour" = cover ]; then
+	cover_files=$(grep -v '^#' "$here/config/cover.files")
+	for f in $cover_files; do
+		[ -f "$tree/$f" ] || die "cover.files: $f is not in $srcid"
+	done
+	profile=$(for f in $cover_files; do basename "$f" .c; done | sort -u |
+		sed 's/.*/GCOV_PROFILE_&.o=y/' | tr '\n' ' ')
+	tree_flavour=
+elif [ -n "$flavour" ]; then
 	[ -f "$here/config/$flavour.config" ] ||
 		die "FLAVOUR=$flavour: no tools/build/config/$flavour.config (have: $(cd "$here/config" && ls | sed 's/\.config$//' | grep -v '^base$' | tr '\n' ' '))"
 	frags="$frags $here/config/$flavour.config"
 fi
 ckey=$(cat $frags | content_key)
 pkey=$(cat "$tree/.lockcheck/applied-key" 2>/dev/null || echo none)
-key=$(printf '%s\n%s\n%s\n%s\n' "$srcid" "$pkey" "$ckey" "$flavour" | content_key)
-build=$cache/build/$tag${flavour:+-$flavour}
+key=$(printf '%s\n%s\n%s\n%s\n%s\n' "$srcid" "$pkey" "$ckey" "$flavour" "$profile" | content_key)
+build=$cache/build/$tag${tree_flavour:+-$tree_flavour}
 out=$cache/out/$tag${flavour:+-$flavour}-$key
 log=$cache/log/kernel-$tag${flavour:+-$flavour}.log
 mkdir -p "$build" "$(dirname "$log")"
@@ -85,11 +97,21 @@ command -v ccache >/dev/null 2>&1 && cc="ccache gcc"
 export CCACHE_DIR="$cache/ccache"
 stage "kernel build $srcid $(basename "${pdir:-ksrc}")${flavour:+ ($flavour)}, log $log" >&2
 rm -f "$build/.lockcheck-built-key"
-run_logged "$log" make -C "$tree" O="$build" CC="$cc" -j"$jobs" bzImage modules
+# shellcheck disable=SC2086 # $profile: one make variable per word
+run_logged "$log" make -C "$tree" O="$build" CC="$cc" -j"$jobs" $profile bzImage modules
 mkdir -p "$out"
 cp "$build/arch/x86/boot/bzImage" "$build/.config" "$build/Module.symvers" "$build/System.map" "$out/"
 make -s -C "$tree" O="$build" kernelrelease >"$out/kernelrelease" 2>>"$log"
 echo "$build" >"$out/builddir"
+# The cover kernel's notes files and the sources they were compiled from:
+# the trees change with the next variant, the report reads these.
+for f in $(if [ -n "$profile" ]; then echo "$cover_files"; fi); do
+	o=${f%.c}
+	[ -f "$build/$o.gcno" ] || die "cover: no $o.gcno in $build (is $f built?)"
+	mkdir -p "$out/cover/$(dirname "$f")"
+	cp "$build/$o.gcno" "$out/cover/$o.gcno"
+	cp "$tree/$f" "$out/cover/$f"
+done
 echo "src-$tag" >"$out/locktag"
 echo "$key" >"$build/.lockcheck-built-key"
 echo "$out"

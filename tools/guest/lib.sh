@@ -121,6 +121,23 @@ fault_filters() {
 	done
 }
 
+# gcov_dump LABEL: the kernel's gcov counters (FLAVOUR=cover) into the log,
+# a gzip'ed tar in base64 between markers, the end marker carrying the
+# stream's md5sum so the host tells a dump that lost a line. debugfs files
+# show no size: each is read into /tmp before tar sees it.
+gcov_dump() {
+	_g=/sys/kernel/debug/gcov
+	[ -d $_g ] || { fail gcov "no $_g: not a cover kernel"; return 1; }
+	rm -rf /tmp/gcov /tmp/gcov.tgz && mkdir /tmp/gcov || { fail gcov "no /tmp/gcov"; return 1; }
+	(cd $_g && find . -name '*.gcda') | while IFS= read -r _f; do
+		mkdir -p "/tmp/gcov/${_f%/*}" && cat "$_g/$_f" >"/tmp/gcov/$_f"
+	done
+	tar -C /tmp/gcov -cf - . | gzip -9 >/tmp/gcov.tgz || { fail gcov "tar of the counters failed"; return 1; }
+	echo "@@lockcheck: gcov begin $1"
+	base64 </tmp/gcov.tgz | show
+	echo "@@lockcheck: gcov end $1 $(md5sum </tmp/gcov.tgz | cut -d' ' -f1)"
+}
+
 # knobs [KNOB=VALUE...]: set fake_iommu's knobs, as failures.
 knobs() {
 	for _kv in "$@"; do

@@ -14,6 +14,7 @@ from plan import steps
 from report import findings as findings_report
 from report import races as races_report
 from report import bench as bench_report
+from report import cover as cover_report
 
 SCENARIOS = TOOLS / "plan" / "scenarios"
 JUDGE = TOOLS / "judge"
@@ -78,7 +79,9 @@ def boot_names(lines: list) -> list:
 def column_boots(columns: list, lines: list, judge: str, knobs: dict, flavour: str) -> list:
     """One boot per column and scenario line: the elfcorehdr= shortcut (or
     a normal boot, KDUMP=0) behind fake_iommu, or a real capture kernel
-    behind QEMU's VT-d or AMD-Vi."""
+    behind QEMU's VT-d or AMD-Vi. The cover flavour's boots print each
+    kernel's gcov counters before it ends."""
+    gcov = flavour == "cover"
     base = vm_settings()
     boots = []
     for text in columns:
@@ -88,11 +91,11 @@ def column_boots(columns: list, lines: list, judge: str, knobs: dict, flavour: s
         for name, line in zip(boot_names(lines), lines):
             if col.capture:
                 append = CAPTURE_APPEND + (" intel_iommu=on" if col.iommu == "vtd" else "")
-                script, asked = steps.capture(line, append, col.iommu)
+                script, asked = steps.capture(line, append, col.iommu, gcov)
                 vm = VM(**dict(vars(base), kdump=False, capture=True, iommu=col.iommu))
                 label = "kdump"
             else:
-                script, asked = steps.scenario(line, knobs)
+                script, asked = steps.scenario(line, knobs, gcov=gcov)
                 vm = base
                 label = "elfcorehdr" if base.kdump else "normal"
             boots.append(Boot(name, col, flavour, ("initramfs",), script, asked, label, judge,
@@ -255,6 +258,31 @@ def bench(args: list) -> Plan:
                 settings={"boots": nboots, "reps": reps})
 
 
+def cover(args: list) -> Plan:
+    """make cover: the cover flavour (gcov on tools/build/config/cover.files)
+    running the fake scenario lists COVER_LISTS on the fake columns and
+    COVER_VTD on the real IOMMU's; every boot's counters merged per kernel
+    (tools/report/cover.py). Judged as every other run of those lines."""
+    if env("FLAVOUR") not in ("", "cover"):
+        raise Refused("make cover builds the cover flavour; FLAVOUR=%s does not apply"
+                      % env("FLAVOUR"))
+    cols = [parse_column(c) for c in _columns(args, "")]
+    fake = [c.text for c in cols if c.iommu == "fake"]
+    real = [c.text for c in cols if c.iommu != "fake"]
+    if env("SCENARIOS"):
+        lines = scenario_lines(env("SCENARIOS"))
+    else:
+        lines = []
+        for name in env("COVER_LISTS", "default groups api sweep").split():
+            lines += scenario_lines(str(SCENARIOS / name))
+    boots = column_boots(fake, lines, "expected", {}, "cover") if fake else []
+    if real:
+        vtd = scenario_lines(env("COVER_VTD", str(SCENARIOS / "vtd")))
+        boots += column_boots(real, vtd, "expected", {}, "cover")
+    return Plan(env("RUN_NAME", "cover"), boots, Path(env("EXPECTED", str(EXPECTED))),
+                mode="cover", reports=[cover_report.write])
+
+
 def _lava_plan(args: list) -> Plan:
     return columns_mode("lava", args, "", "default")
 
@@ -269,6 +297,7 @@ MODES = {
     "vtd": lambda a: columns_mode("vtd", a, "", "vtd"),
     "sweep": lambda a: columns_mode("sweep", a, "", "sweep"),
     "api": lambda a: columns_mode("api", a, "", "api"),
+    "groups": lambda a: columns_mode("groups", a, "", "groups"),
     "amd": lambda a: columns_mode("amd", a, "6.12:stock:amd 7.3:stock:amd", "amd"),
     "lava": _lava_plan,
     "lava-check": lambda a: columns_mode("lava-check", a, "", "lava-check"),
@@ -278,6 +307,7 @@ MODES = {
     "kdump": kdump,
     "races": races,
     "bench": bench,
+    "cover": cover,
 }
 
 # what a stored run of each mode is reported with when it is judged again
@@ -285,6 +315,7 @@ REPORTS = {
     "sanitize": [findings_report.write], "fuzz": [findings_report.write],
     "soak": [findings_report.write], "kdump": [findings_report.write],
     "races": [findings_report.write, races_report.write], "bench": [bench_report.write],
+    "cover": [cover_report.write],
 }
 
 __all__ = ["MODES", "REPORTS", "FINDINGS"]

@@ -36,12 +36,17 @@ def _prep(line: str) -> str:
     return _PREP.get(line.split(" ")[0], "")
 
 
-def scenario(line: str, knobs: dict, iommu: str = "fake"):
+def _gcov(dump: bool, label: str, indent: str = "") -> str:
+    """FLAVOUR=cover: the kernel's gcov counters into the log (make cover)."""
+    return "%sgcov_dump %s\n" % (indent, label) if dump else ""
+
+
+def scenario(line: str, knobs: dict, iommu: str = "fake", gcov: bool = False):
     """Load, set fake_iommu's knobs, run LINE, unload."""
     _check_line(line)
     kv = "".join(" %s=%s" % (k, v) for k, v in knobs.items())
     return (_header(iommu) + 'up && knobs%s && %sscenario "%s"\ndown\n'
-            % (kv, _prep(line), line) + _END, [line])
+            % (kv, _prep(line), line) + _gcov(gcov, "boot") + _END, [line])
 
 
 def sanitize(line: str, iommu: str = "fake"):
@@ -69,11 +74,12 @@ planted_args() {
 """
 
 
-def capture(line: str, kexec_append: str, iommu: str = "fake"):
+def capture(line: str, kexec_append: str, iommu: str = "fake", gcov: bool = False):
     """First kernel: kexec -p and a crash on the boot CPU; the capture kernel
     runs LINE. blocked_dma: the first kernel runs edu_plant and passes the
     planted pages on the capture kernel's command line (a failed plant
-    passes nothing, and blocked_dma says so)."""
+    passes nothing, and blocked_dma says so). GCOV: each kernel's counters
+    into the log before it ends."""
     _check_line(line)
     s = _header(iommu)
     planted = ""
@@ -84,15 +90,17 @@ def capture(line: str, kexec_append: str, iommu: str = "fake"):
           '\techo "@@lockcheck: capture kernel"\n'
           '\t%sup && scenario "%s"\n'
           "\tdown\n"
+          "%s"
           "\texit $failures\n"
           "fi\n"
           'kexec -p /boot/bzImage --initrd=/boot/capture.img --append="%s%s" ||\n'
           '\t{ fail kexec "kexec -p failed"; exit 1; }\n'
+          "%s"
           "# Crash on the boot CPU: a capture kernel started elsewhere will not\n"
           "# send INIT to the boot CPU, so it would come up with one CPU only.\n"
           'taskset 1 sh -c "echo c > /proc/sysrq-trigger"\n'
           % ('HR_ARGS="${HR_ARGS:-}$(planted_args)" ' if planted else "", line,
-             kexec_append, planted))
+             _gcov(gcov, "capture", "\t"), kexec_append, planted, _gcov(gcov, "first")))
     return s + _END, [line]
 
 

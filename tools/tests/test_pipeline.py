@@ -36,7 +36,8 @@ def env(tmp_path, monkeypatch):
         if k in ("KSRC", "VARIANT", "PATCHES", "FLAVOUR", "KNOBS", "POLICY", "SCENARIOS",
                  "JOBS", "RUN_NAME", "EXPECTED", "KDUMP", "VM_SMP", "VM_TIMEOUT",
                  "SANITIZE_FLAVOURS", "STRESS_FLAVOUR", "RACE_ROUNDS", "RACE_VARIANTS", "KCIDB_ORIGIN",
-                 "KCIDB_URL_BASE", "LC_RUN_ID", "COLUMNS", "REPEAT", "HOST_LOAD"):
+                 "KCIDB_URL_BASE", "LC_RUN_ID", "COLUMNS", "REPEAT", "HOST_LOAD", "COVER_LISTS",
+                 "COVER_VTD"):
             monkeypatch.delenv(k, raising=False)
     monkeypatch.setenv("RESULTS", str(tmp_path / "results"))
     monkeypatch.setenv("CACHE", str(tmp_path / "cache"))
@@ -103,6 +104,10 @@ def test_columns_refused(env, text, why):
     (["run", "bench", "6.12:vanilla"], {"BENCH_BOOTS": "0"}, "BENCH_BOOTS=0 must be a positive number"),
     (["run", "bench", "6.12:vanilla"], {"REPS": "x"}, "REPS=x must be a positive number"),
     (["run", "bench", "6.12:vanilla"], {"FLAVOUR": "kasan"}, "FLAVOUR=kasan does not apply"),
+    (["run", "cover", "6.12:vanilla"], {"FLAVOUR": "sanitize"}, "FLAVOUR=sanitize does not apply"),
+    (["run", "cover"], {}, "no columns given"),
+    (["run", "groups", "6.12:vanilla"], {"SCENARIOS": "/nonexistent"},
+     "scenario list /nonexistent does not exist"),
     (["run", "run", "6.12:vanilla"], {"REPEAT": "0"}, "REPEAT=0 must be a positive number"),
     (["run", "run", "6.12:vanilla"], {"HOST_LOAD": "x"}, "HOST_LOAD=x must be a number of busy"),
     (["run", "races"], {"REPEAT": "2"}, "make races has repetitions of its own"),
