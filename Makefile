@@ -11,7 +11,7 @@
 #   make sanitize / fuzz / soak / kdump   the harness under stress
 #   make races    KCSAN on attach_deferred itself, variant by variant
 #   make sweep    fail_nth along the first map and the attach, n = 1, 2, ...
-#   make api      the first map through every DMA-API entry (api=)
+#   make api      the first map through every DMA-API entry (api=; iova on 7.x)
 #   make groups   two devices in one IOMMU group: first maps at once, a
 #                 sibling's first map while the group is moved
 #   make cover    gcov on the files under test: lines and branches each
@@ -82,6 +82,8 @@ STOCK ?= 6.12:stock 7.3:stock
 AMD ?= 6.12:stock:amd 7.3:stock:amd
 VTD ?= 6.12:vanilla:vtd 6.12:seed-v3:vtd 6.12:double-check:vtd 7.3:vanilla:vtd 7.3:double-check:vtd
 API ?= 6.12:vanilla 6.12:seed-v3 7.3:vanilla 7.3:double-check
+# the entry only 7.x has (api=iova): make api's columns of other kernels
+API_IOVA ?= $(filter-out 6.12:%,$(API))
 # make cover: the patch under test on each kernel (7.3 has it merged),
 # behind fake_iommu and behind QEMU's VT-d in a real capture kernel
 COVER ?= 6.12:seed-v3 7.3:vanilla 6.12:seed-v3:vtd 7.3:vanilla:vtd
@@ -132,6 +134,8 @@ sweep: tools
 
 api: tools
 	@$(LC) run api $(API)
+	@if [ -n "$(API_IOVA)" ]; then \
+		SCENARIOS=tools/plan/scenarios/api-iova RUN_NAME=api-iova $(LC) run api $(API_IOVA); fi
 
 groups: tools
 	@$(LC) run groups $(GROUP_COLUMNS)

@@ -4,9 +4,10 @@
  * calls iommu_deferred_attach() from __iommu_dma_map() (single and page;
  * coherent from the atomic pool), iommu_dma_map_sg() (sg) and
  * __iommu_dma_alloc_noncontiguous() (noncontig; coherent when it may
- * sleep), in 6.12 and 7.3 alike; 7.3 adds dma_iova_try_alloc(), not
- * driven yet. A scenario's first map goes through the entry its api=
- * names, one page, and is undone the same way.
+ * sleep), in 6.12 and 7.3 alike; 7.3 adds dma_iova_try_alloc() (iova: the
+ * IOVA-link API, which attaches the domain the group has, not the default
+ * domain the others pass). A scenario's first map goes through the entry
+ * its api= names, one page, and is undone the same way.
  */
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
@@ -22,6 +23,7 @@ const char * const hr_api_names[] = {
 	[HR_API_SG] = "sg",			/* dma_map_sgtable() */
 	[HR_API_COHERENT] = "coherent",		/* dma_alloc_coherent() */
 	[HR_API_NONCONTIG] = "noncontig",	/* dma_alloc_noncontiguous() */
+	[HR_API_IOVA] = "iova",			/* dma_iova_try_alloc() and link */
 	NULL
 };
 
@@ -77,6 +79,24 @@ int hr_api_map(struct device *dev, struct hr_mapping *m, bool atomic)
 		}
 		m->dma = sg_dma_address(m->nc->sgl);
 		return 0;
+#ifdef HR_HAVE_DMA_IOVA
+	case HR_API_IOVA:
+		/* false: no IOVA space, or the deferred attach failed */
+		if (!dma_iova_try_alloc(dev, &m->iova, virt_to_phys(m->buf), PAGE_SIZE))
+			return -ENOMEM;
+		ret = dma_iova_link(dev, &m->iova, virt_to_phys(m->buf), 0, PAGE_SIZE, dir, 0);
+		if (ret) {
+			dma_iova_destroy(dev, &m->iova, 0, dir, 0);
+			return ret;
+		}
+		ret = dma_iova_sync(dev, &m->iova, 0, PAGE_SIZE);
+		if (ret) {
+			dma_iova_destroy(dev, &m->iova, PAGE_SIZE, dir, 0);
+			return ret;
+		}
+		m->dma = m->iova.addr;
+		return 0;
+#endif
 	default:
 		return -EINVAL;
 	}
@@ -105,6 +125,11 @@ void hr_api_unmap(struct device *dev, struct hr_mapping *m)
 		dma_vunmap_noncontiguous(dev, m->cpu);
 		dma_free_noncontiguous(dev, PAGE_SIZE, m->nc, dir);
 		break;
+#ifdef HR_HAVE_DMA_IOVA
+	case HR_API_IOVA:
+		dma_iova_destroy(dev, &m->iova, PAGE_SIZE, dir, 0);
+		break;
+#endif
 	default:
 		break;
 	}
@@ -120,7 +145,8 @@ phys_addr_t hr_api_phys(const struct hr_mapping *m)
 
 /*
  * Why the run cannot use its api=, or NULL: noncontig allocates and may
- * sleep, so no atomic context; edu's DMA check syncs single mappings only.
+ * sleep, so no atomic context; iova needs 7.x; edu's DMA check syncs
+ * single mappings only.
  */
 const char *hr_api_unsupported(const struct hr_run *run)
 {
@@ -128,6 +154,10 @@ const char *hr_api_unsupported(const struct hr_run *run)
 
 	if (api == HR_API_NONCONTIG && hr_has(run, "ctx"))
 		return "api=noncontig allocates and may sleep: no first map in atomic context";
+#ifndef HR_HAVE_DMA_IOVA
+	if (api == HR_API_IOVA)
+		return "api=iova: this kernel has no IOVA-link API (dma_iova_try_alloc)";
+#endif
 	if (api > HR_API_PAGE && hr_devices->reaches)
 		return "the device's DMA check syncs single mappings only: api=single or page";
 	return NULL;

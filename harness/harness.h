@@ -3,6 +3,7 @@
 #ifndef HARNESS_H
 #define HARNESS_H
 
+#include <linux/dma-mapping.h>
 #include <linux/iommu.h>
 #include <linux/ktime.h>
 #include <linux/scatterlist.h>
@@ -38,7 +39,13 @@ enum hr_bench_op { HR_BENCH_PAIRS, HR_BENCH_MAPS };
 /* The DMA-API entry a first map goes through (dma_api.c). */
 enum hr_api {
 	HR_API_SINGLE, HR_API_PAGE, HR_API_SG, HR_API_COHERENT, HR_API_NONCONTIG,
+	HR_API_IOVA,
 };
+
+/* The IOVA-link API (dma_iova_try_alloc()): 7.x, not 6.12. */
+#ifdef DMA_IOVA_USE_SWIOTLB
+#define HR_HAVE_DMA_IOVA 1
+#endif
 
 extern const char * const hr_api_names[];
 
@@ -51,6 +58,9 @@ struct hr_mapping {
 	struct scatterlist sg;
 	struct sg_table sgt;
 	struct sg_table *nc;	/* noncontig's own table */
+#ifdef HR_HAVE_DMA_IOVA
+	struct dma_iova_state iova;
+#endif
 };
 
 /* How the mapping parties make their first map. */

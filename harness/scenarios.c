@@ -23,7 +23,7 @@ static const char * const hr_bench_ops[] = { "pair", "map", NULL };
 #define HR_THREADS(d)	{ "threads", d, 1, HR_MAX_THREADS }
 #define HR_DELAY	{ "delay_us", 0, 0, FAKE_IOMMU_MAX_ATTACH_DELAY_US }
 /* The DMA-API entry of the first map (dma_api.c). */
-#define HR_API		{ "api", HR_API_SINGLE, 0, HR_API_NONCONTIG, hr_api_names }
+#define HR_API		{ "api", HR_API_SINGLE, 0, HR_API_IOVA, hr_api_names }
 /* How long the other party keeps the device away from its default domain. */
 #define HR_HOLD		{ "hold_us", 2000, 0, 100000 }
 

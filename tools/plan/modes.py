@@ -270,12 +270,17 @@ def cover(args: list) -> Plan:
     fake = [c.text for c in cols if c.iommu == "fake"]
     real = [c.text for c in cols if c.iommu != "fake"]
     if env("SCENARIOS"):
-        lines = scenario_lines(env("SCENARIOS"))
+        lines = newer = scenario_lines(env("SCENARIOS"))
     else:
         lines = []
         for name in env("COVER_LISTS", "default groups api sweep").split():
             lines += scenario_lines(str(SCENARIOS / name))
-    boots = column_boots(fake, lines, "expected", {}, "cover") if fake else []
+        # what only 7.x has: the IOVA-link API's entry
+        newer = lines + scenario_lines(str(SCENARIOS / "api-iova"))
+    boots = []
+    for text in fake:
+        col_lines = lines if parse_column(text).kver == "6.12" else newer
+        boots += column_boots([text], col_lines, "expected", {}, "cover")
     if real:
         vtd = scenario_lines(env("COVER_VTD", str(SCENARIOS / "vtd")))
         boots += column_boots(real, vtd, "expected", {}, "cover")
