@@ -217,6 +217,7 @@ full: check
 	@$(MAKE) -s sweep SWEEP="$(filter-out 6.12:seed-v3,$(SWEEP))" RUN_NAME=sweep
 	@$(MAKE) -s api JOBS=2
 	@$(MAKE) -s groups GROUP_COLUMNS="$(filter-out 6.12:vanilla 6.12:seed-v3,$(GROUP_COLUMNS))" JOBS=2
+	@$(MAKE) -s cover JOBS=2
 	@$(LC) count-reports $(or $(RESULTS),results)/$(LC_RUN_ID)
 
 shell: tools

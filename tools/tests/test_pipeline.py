@@ -384,6 +384,12 @@ def test_console_end(tmp_path):
     assert launch.died_before_init(log)
     log.write_text("@@lockcheck: boot\n[ 0.1] Oops: int3\n")
     assert not launch.died_before_init(log)
+    hang = Outcome("hang", "guest hung: killed after 300s", "timeout")
+    log.write_text("[ 1.0] PCI: Using ACPI for IRQ routing\n")
+    assert launch.died_before_init(log, hang)
+    assert not launch.died_before_init(log, Outcome("panic", "x", "panic"))
+    log.write_text("[ 1.0] PCI: Using ACPI for IRQ routing\n@@lockcheck: boot\n")
+    assert not launch.died_before_init(log, hang)
 
 
 def test_capture_part_and_steps_archive(tmp_path):
