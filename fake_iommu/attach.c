@@ -143,7 +143,6 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 	struct fi_counts *counts;
 	bool deferred_path;
 	struct mutex *lock;	/* fi_attach_lock, where this attach takes it */
-	int in_attach;
 	int ret = 0;
 
 	if (WARN_ON_ONCE(!client))
@@ -170,14 +169,13 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 	 */
 	if (READ_ONCE(fi_knobs.attach_may_sleep))
 		might_sleep();
-	in_attach = atomic_inc_return(&client->in_attach);
-	if (in_attach > 1) {
+	if (atomic_inc_return(&client->in_attach) > 1) {
 		fi_count(counts, FI_OVERLAPPING_ATTACH);
 		fi_warn(dev, "two attach_dev calls at once\n");
-	}
-	/* More calls in the group than on this device: another device's. */
-	if (atomic_inc_return(&client->share->in_attach) > in_attach)
+	} else if (atomic_inc_return(&client->share->in_attach) > 1) {
+		/* The share counts devices in attach_dev: another one is. */
 		fi_count(counts, FI_GROUP_OVERLAP);
+	}
 #if FI_ATTACH_HAS_OLD
 	deferred_path = fi_check_attach(client, domain, old);
 #else
@@ -204,7 +202,7 @@ int fi_attach_dev(struct iommu_domain *domain, struct device *dev)
 		WRITE_ONCE(client->installing, NULL);
 	}
 
-	atomic_dec(&client->share->in_attach);
-	atomic_dec(&client->in_attach);
+	if (atomic_dec_and_test(&client->in_attach))
+		atomic_dec(&client->share->in_attach);
 	return ret;
 }

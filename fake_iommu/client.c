@@ -52,17 +52,26 @@ struct fi_client *fi_client_lookup(struct device *dev)
 	return found;
 }
 
-/* A client's share of its group: the peer's, or one of its own. */
+/*
+ * A client's share of its group: the peer's, taken under the list's lock
+ * so the peer cannot go meanwhile, or one of its own.
+ */
 static struct fi_group_share *fi_share_get(struct device *peer)
 {
-	struct fi_client *owner = peer ? fi_client_lookup(peer) : NULL;
-	struct fi_group_share *share;
+	struct fi_group_share *share = ERR_PTR(-EINVAL);
+	struct fi_client *client;
 
 	if (peer) {
-		if (!owner || !owner->ready)
-			return ERR_PTR(-EINVAL);
-		refcount_inc(&owner->share->ref);
-		return owner->share;
+		mutex_lock(&fi_clients_lock);
+		list_for_each_entry(client, &fi_clients, node) {
+			if (&client->pdev->dev == peer && client->ready) {
+				refcount_inc(&client->share->ref);
+				share = client->share;
+				break;
+			}
+		}
+		mutex_unlock(&fi_clients_lock);
+		return share;
 	}
 	share = kzalloc(sizeof(*share), GFP_KERNEL);
 	if (!share)
@@ -106,6 +115,7 @@ static struct device *fi_client_add(bool deferred, const char *driver_override,
 	client->deferred = deferred;
 	client->by_user = by_user;
 	client->peer = peer;
+	client->sibling = peer;
 	client->share = fi_share_get(peer);
 	if (IS_ERR(client->share)) {
 		ret = PTR_ERR(client->share);
@@ -229,6 +239,9 @@ void fake_iommu_client_remove(struct device *dev)
 
 	if (WARN_ON(!client))
 		return;
+	/* The group's domains count into the first client's counters. */
+	WARN_ONCE(!client->sibling && refcount_read(&client->share->ref) > 1,
+		  "fake_iommu: client removed before its siblings\n");
 	mutex_lock(&fi_clients_lock);
 	list_del(&client->node);
 	mutex_unlock(&fi_clients_lock);

@@ -37,6 +37,8 @@ struct fi_client {
 	struct fi_group_share *share;
 	/* While it is probed: the device whose group it joins, or NULL. */
 	struct device *peer;
+	/* Added into another client's group. */
+	bool sibling;
 	struct fi_counts counts;
 };
 

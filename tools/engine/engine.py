@@ -221,7 +221,8 @@ def stored_records(run: Run) -> list:
 # a run's own outputs, made again when it is judged again
 OUTPUTS = ("run.json", "judged.json", "table.md", "kcidb.json", "kcidb-files", "findings.md",
            "findings.json", "races.md", "bench.raw", "bench.json", "bench.md", "bench.png",
-           "bench.failures", "flake.md", "flake.json")
+           "bench.failures", "flake.md", "flake.json", "coverage.md", "coverage.json",
+           "cover.log", "cover-work", "cover-src", "lcov", "html")
 
 
 def copy_run(src: Run, name: str) -> Run:

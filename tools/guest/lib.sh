@@ -128,14 +128,20 @@ fault_filters() {
 gcov_dump() {
 	_g=/sys/kernel/debug/gcov
 	[ -d $_g ] || { fail gcov "no $_g: not a cover kernel"; return 1; }
-	rm -rf /tmp/gcov /tmp/gcov.tgz && mkdir /tmp/gcov || { fail gcov "no /tmp/gcov"; return 1; }
-	(cd $_g && find . -name '*.gcda') | while IFS= read -r _f; do
-		mkdir -p "/tmp/gcov/${_f%/*}" && cat "$_g/$_f" >"/tmp/gcov/$_f"
-	done
-	tar -C /tmp/gcov -cf - . | gzip -9 >/tmp/gcov.tgz || { fail gcov "tar of the counters failed"; return 1; }
+	rm -rf /tmp/gcov /tmp/gcov.tar /tmp/gcov.tar.gz && mkdir /tmp/gcov ||
+		{ fail gcov "no /tmp/gcov"; return 1; }
+	(cd $_g && find . -name '*.gcda') >/tmp/gcov.list && [ -s /tmp/gcov.list ] ||
+		{ fail gcov "no counters under $_g"; return 1; }
+	# in this shell, so a file that cannot be read fails the dump
+	while IFS= read -r _f; do
+		mkdir -p "/tmp/gcov/${_f%/*}" && cat "$_g/$_f" >"/tmp/gcov/$_f" ||
+			{ fail gcov "cannot read $_g/$_f"; return 1; }
+	done </tmp/gcov.list
+	tar -C /tmp/gcov -cf /tmp/gcov.tar . && gzip -9 /tmp/gcov.tar ||
+		{ fail gcov "tar of the counters failed"; return 1; }
 	echo "@@lockcheck: gcov begin $1"
-	base64 </tmp/gcov.tgz | show
-	echo "@@lockcheck: gcov end $1 $(md5sum </tmp/gcov.tgz | cut -d' ' -f1)"
+	base64 </tmp/gcov.tar.gz | show
+	echo "@@lockcheck: gcov end $1 $(md5sum </tmp/gcov.tar.gz | cut -d' ' -f1)"
 }
 
 # knobs [KNOB=VALUE...]: set fake_iommu's knobs, as failures.

@@ -6,6 +6,7 @@ A cover boot whose counters are missing or damaged fails the run: a figure
 is never made of the boots that happened to print."""
 
 import base64
+import binascii
 import hashlib
 import io
 import json
@@ -36,7 +37,12 @@ def dumps(text: str) -> tuple:
             continue
         m = _END.match(line)
         if m and label:
-            data = base64.b64decode("".join(chunks))
+            try:
+                data = base64.b64decode("".join(chunks))
+            except binascii.Error as e:
+                problems.append("gcov dump %s: not base64 (%s)" % (label, e))
+                label = None
+                continue
             if m.group(1) != label:
                 problems.append("gcov dump %s ends as %s" % (label, m.group(1)))
             elif hashlib.md5(data).hexdigest() != m.group(2):
@@ -80,7 +86,7 @@ class Coverage:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         with tarfile.open(fileobj=io.BytesIO(tgz), mode="r:gz") as tar:
-            members = {m.name.lstrip("./"): m for m in tar.getmembers() if m.isfile()}
+            members = {m.name.removeprefix("./"): m for m in tar.getmembers() if m.isfile()}
             problems = []
             for src in self.sources:
                 obj = src[:-2]
@@ -96,6 +102,9 @@ class Coverage:
                                        "--branch-probabilities", "--object-directory",
                                        str(dst.parent), str(work / obj)], cwd=work)
                 self._merge(json.loads(out), src)
+                if not self.lines.get(src):
+                    problems.append("gcov read no line of %s (a path that no longer matches?)"
+                                    % src)
         self.dumps += 1
         return problems
 
@@ -215,7 +224,10 @@ def write(run, rows: list) -> list:
         if not (kout / "cover").is_dir():
             failures.append("%s: kernel %s has no gcov notes (not a cover build)" % (name, kout))
             continue
+        # one kernel, one build: two builds of one name are two entries
         key = "%s:%s" % (meta["kver"], meta["variant"].split(":")[0])
+        if key in kernels and kernels[key].kout != kout:
+            key += " (%s)" % kout.name
         cov = kernels.setdefault(key, Coverage(kout))
         text = guest_text(console) if console.is_file() else ""
         found, problems = dumps(text)
@@ -251,9 +263,11 @@ def write(run, rows: list) -> list:
             for u in r.get("unreached", []):
                 md.append("- %s %s:%d `%s`" % (r["function"], r["file"], u["line"], u["text"]))
         md.append("")
-        info = run.dir / ("coverage-%s.info" % key.replace(":", "-"))
-        info.write_text(cov.lcov(run.dir / "cover-src" / key.replace(":", "-")))
-        html = run.dir / "html" / key.replace(":", "-")
+        slug = re.sub(r"[^A-Za-z0-9.]+", "-", key).strip("-")
+        info = run.dir / "lcov" / ("%s.info" % slug)
+        info.parent.mkdir(parents=True, exist_ok=True)
+        info.write_text(cov.lcov(run.dir / "cover-src" / slug))
+        html = run.dir / "html" / slug
         try:
             run_logged(log, ["genhtml", "--quiet", "--branch-coverage", "--title",
                              "iommu-lockcheck %s" % key, "-o", str(html), str(info)])

@@ -57,6 +57,13 @@ def test_a_lost_line_is_named_not_merged():
     assert found == [] and "md5 differs" in problems[0]
 
 
+def test_a_damaged_line_is_named_not_raised():
+    text = console("boot", bytes(range(256)) * 4).replace("\n", "\nA", 1)
+    found, problems = cover.dumps(text.replace("@@lockcheck: gcov begin boot\nA",
+                                               "@@lockcheck: gcov begin boot\nAAA"))
+    assert found == [] and problems
+
+
 def test_a_dump_without_its_end_is_named():
     text = console("first", b"x" * 300).rsplit("\n", 1)[0]
     found, problems = cover.dumps(text)
