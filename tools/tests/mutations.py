@@ -44,6 +44,8 @@ KPY = "tools/export/kcidb/kcidb.py"
 VPY = "tools/judge/verdicts.py"
 RACES = "tools/report/races.py"
 COUNT = "tools/tests/count_reports.py"
+COVER = "tools/report/cover.py"
+COVER_CHECK = "cover: a boot without its dump, or with a damaged one, fails"
 
 
 @dataclass(frozen=True)
@@ -376,6 +378,11 @@ TABLE = [
     M(RACES, 'elif want[variant][0] == "0" and n > 0:', 'elif want[variant][0] == "0" and n > 1:',
       "one flag report where none is expected passes",
       check("races: 0 fails on a flag report, any passes")),
+    # --- tools/report/cover.py (make cover) ---
+    M(COVER, 'for w in sorted(want - got)]', 'for w in sorted(want - got) if False]',
+      "a cover boot with no dump passes", check(COVER_CHECK)),
+    M(COVER, 'elif hashlib.md5(data).hexdigest() != m.group(2):', 'elif False:',
+      "a dump that lost a line on the console merged", check(COVER_CHECK)),
     # --- tools/tests/count_reports.py (make check's count-reports) ---
     M(COUNT, 'rows = [r for r in p.stdout.splitlines() if r]',
       'rows = [r for r in p.stdout.splitlines() if r.startswith(("^WARNING", "^BUG"))]',

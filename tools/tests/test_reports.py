@@ -5,12 +5,15 @@ one, or a mutated copy: tools/tests/mutations.py) and returns what is
 wrong with it."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -193,6 +196,53 @@ def count_reports_kinds_in_a_run(tools: Path, tmp: Path) -> list:
     return [] if rc == 0 else ["count-reports on consoles of every kind: %s" % text.strip()[-400:]]
 
 
+# --- make cover ------------------------------------------------------------------
+
+class _Run:
+    """The part of a run make cover's report uses."""
+
+    def __init__(self, d: Path):
+        self.dir = d
+
+    def write(self, rel: str, data) -> None:
+        (self.dir / rel).write_text(data if isinstance(data, str) else json.dumps(data))
+
+
+def _cover_boot(run: Path, kout: Path, name: str, console: str) -> None:
+    meta = {"flavour": "cover", "kout": str(kout), "kver": "6.12", "variant": "seed-v3",
+            "iommu": "fake"}
+    d = run / "6.12-seed-v3-cover"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / (name + ".manifest.json")).write_text(json.dumps(
+        {"column": "6.12:seed-v3", "boot": name, "meta": meta}))
+    (d / (name + ".log")).write_text(console)
+
+
+def cover_missing_or_damaged(tools: Path, tmp: Path) -> list:
+    """A cover boot whose console has no dump, or a dump whose md5 differs,
+    fails make cover's report: a figure is never made of what printed."""
+    cover = load(tools / "report" / "cover.py", "cover_under_test")
+    kout = tmp / "kout"
+    (kout / "cover").mkdir(parents=True)
+    (kout / "builddir").write_text(str(tmp / "build") + "\n")
+    # a dump that reads well (an empty tar) under a checksum it does not have
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz"):
+        pass
+    data = buf.getvalue()
+    damaged = ("@@lockcheck: gcov begin boot\n%s@@lockcheck: gcov end boot %s\n"
+               % (base64.encodebytes(data).decode(), hashlib.md5(b"other").hexdigest()))
+    out = []
+    for what, console in (("no dump", "@@lockcheck: boot\n"), ("a damaged dump", damaged)):
+        run = tmp / what.replace(" ", "-")
+        _cover_boot(run, kout, "probe_first_map", console)
+        with redirect_stdout(io.StringIO()):
+            failures = cover.write(_Run(run), [])
+        if not any("probe_first_map" in f for f in failures):
+            out.append("make cover passed a boot with %s: %s" % (what, failures))
+    return out
+
+
 CHECKS = {"races: a variant with no expectation line fails": races_no_line,
           "races: 0 fails on a flag report, any passes": races_zero,
           "count-reports: every kind splatscan knows is a report": count_reports_kinds,
@@ -201,7 +251,9 @@ CHECKS = {"races: a variant with no expectation line fails": races_no_line,
 # checks that need a directory of their own
 CHECKS_TMP = {"count-reports: only the run given is read": count_reports_own_run,
               "count-reports: a run with every kind passes": count_reports_kinds_in_a_run,
-              "count-reports: no splatscan header rows is a failure": count_reports_no_splatscan}
+              "count-reports: no splatscan header rows is a failure": count_reports_no_splatscan,
+              "cover: a boot without its dump, or with a damaged one, fails":
+              cover_missing_or_damaged}
 
 
 @pytest.fixture(scope="module")
