@@ -273,6 +273,16 @@ void hr_client_driver_unregister(void)
 	platform_driver_unregister(&hr_client_driver);
 }
 
+/* A client just added must have the harness's driver bound, or it goes. */
+static struct device *hr_client_bound(struct device *dev)
+{
+	if (!IS_ERR(dev) && !READ_ONCE(dev->driver)) {
+		fake_iommu_client_remove(dev);
+		return ERR_PTR(-ENXIO);
+	}
+	return dev;
+}
+
 /**
  * hr_client_add - a deferred client for one round, bound to the harness's
  * client driver unless the scenario is api-misuse by being unbound
@@ -282,16 +292,9 @@ void hr_client_driver_unregister(void)
  */
 struct device *hr_client_add(struct hr_run *run)
 {
-	struct device *dev;
-
 	if (run->sc->unbound)
 		return fake_iommu_client_add(true, NULL);
-	dev = fake_iommu_client_add(true, hr_client_driver_name);
-	if (!IS_ERR(dev) && !READ_ONCE(dev->driver)) {
-		fake_iommu_client_remove(dev);
-		return ERR_PTR(-ENXIO);
-	}
-	return dev;
+	return hr_client_bound(fake_iommu_client_add(true, hr_client_driver_name));
 }
 
 /*
@@ -302,11 +305,8 @@ static int hr_round_sibling(struct hr_round *rc)
 {
 	struct device *dev;
 
-	dev = fake_iommu_client_add_sibling(rc->dev, true, hr_client_driver_name);
-	if (!IS_ERR(dev) && !READ_ONCE(dev->driver)) {
-		fake_iommu_client_remove(dev);
-		dev = ERR_PTR(-ENXIO);
-	}
+	dev = hr_client_bound(fake_iommu_client_add_sibling(rc->dev, true,
+							    hr_client_driver_name));
 	if (IS_ERR(dev)) {
 		rc->run->setup_failures++;
 		return PTR_ERR(dev);
