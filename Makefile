@@ -14,6 +14,8 @@
 #   make api      the first map through every DMA-API entry (api=; iova on 7.x)
 #   make groups   two devices in one IOMMU group: first maps at once, a
 #                 sibling's first map while the group is moved
+#   make reset    7.x's PCI reset path (pci_dev_reset_iommu_prepare/done) on
+#                 a PCIe device with ATS behind VT-d, in a capture kernel
 #   make cover    gcov on the files under test: lines and branches each
 #                 scenario list reaches, per kernel (coverage.md, html/)
 #   make flake    the gate's matrix REPEAT times, idle and under load:
@@ -87,6 +89,10 @@ API_IOVA ?= $(filter-out 6.12:%,$(API))
 # make cover: the patch under test on each kernel (7.3 has it merged),
 # behind fake_iommu and behind QEMU's VT-d in a real capture kernel
 COVER ?= 6.12:seed-v3 7.3:vanilla 6.12:seed-v3:vtd 7.3:vanilla:vtd
+# make reset: the reset code exists on 7.x only (6.12 is the skip control);
+# upstream is the patch as proposed, double-check-warn the warn-every-time form
+RESET ?= 6.12:seed-v3:vtd 7.3:vanilla:vtd 7.3:double-check:vtd 7.3:double-check-warn:vtd \
+	7.3:upstream:vtd
 GROUP_COLUMNS ?= 6.12:vanilla 6.12:seed-v3 6.12:double-check 7.3:vanilla 7.3:double-check
 SWEEP ?= 6.12:vanilla 6.12:seed-v3 6.12:double-check 7.3:vanilla 7.3:double-check 7.3:keep-deferral
 # make flake: the gate's matrix FLAKE_REPEAT times, on an idle machine and
@@ -97,7 +103,7 @@ SPLATS ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:va
 LAVA_COLUMNS ?= $(MATRIX)
 LAVA_CHECK ?= 6.12:seed-v3 6.12:seed-v3:vtd
 
-.PHONY: all deps tools run matrix splats stock vtd amd bench sanitize fuzz soak kdump races sweep api groups cover flake \
+.PHONY: all deps tools run matrix splats stock vtd amd bench sanitize fuzz soak kdump races sweep api groups reset cover flake \
 	lava lava-check lava-judge judge presubmit selftest check full shell modules clean distclean
 
 all: tools
@@ -139,6 +145,9 @@ api: tools
 
 groups: tools
 	@$(LC) run groups $(GROUP_COLUMNS)
+
+reset: tools
+	@$(LC) run reset $(RESET)
 
 cover: tools
 	@$(LC) run cover $(COVER)
@@ -217,6 +226,7 @@ full: check
 	@$(MAKE) -s sweep SWEEP="$(filter-out 6.12:seed-v3,$(SWEEP))" RUN_NAME=sweep
 	@$(MAKE) -s api JOBS=2
 	@$(MAKE) -s groups GROUP_COLUMNS="$(filter-out 6.12:vanilla 6.12:seed-v3,$(GROUP_COLUMNS))" JOBS=2
+	@$(MAKE) -s reset JOBS=2
 	@$(MAKE) -s cover JOBS=2
 	@$(LC) count-reports $(or $(RESULTS),results)/$(LC_RUN_ID)
 

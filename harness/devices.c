@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The two device sources of a round (struct hr_devices): fake_iommu's
- * clients, whose fake hardware the harness can ask, and QEMU's edu behind
- * a real IOMMU (VT-d in a capture kernel), which only a DMA can ask.
+ * The device sources of a round (struct hr_devices): fake_iommu's
+ * clients, whose fake hardware the harness can ask; QEMU's edu behind a
+ * real IOMMU (VT-d in a capture kernel), which only a DMA can ask; and a
+ * PCIe device with ATS behind VT-d (ats.c), for the reset scenarios,
+ * which nothing but the core and VT-d's watched attach can ask.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,7 +17,8 @@
 
 static char *devices = "fake";
 module_param(devices, charp, 0444);
-MODULE_PARM_DESC(devices, "fake (fake_iommu's clients, default) or edu (QEMU's edu behind a real IOMMU)");
+MODULE_PARM_DESC(devices,
+		 "fake (fake_iommu's clients, default), edu (QEMU's edu behind a real IOMMU) or ats (a PCIe device with ATS behind VT-d)");
 
 const struct hr_devices *hr_devices;
 
@@ -24,8 +27,14 @@ static int hr_fake_check_on(struct device *dev, struct iommu_domain *domain, u32
 	return fake_iommu_check(dev, false);
 }
 
+/* The reset scenarios' reason on a source without ATS. */
+static const char hr_needs_ats[] =
+	"needs a PCIe device with ATS behind a real IOMMU (harness devices=ats)";
+
 static const char *hr_fake_unsupported(const struct hr_scenario *sc)
 {
+	if (sc->ats_device)
+		return hr_needs_ats;
 	if (sc->real_device)
 		return "needs QEMU's edu device behind a real IOMMU (harness devices=edu)";
 	return NULL;
@@ -88,6 +97,8 @@ static int hr_edu_check_on(struct device *dev, struct iommu_domain *domain, u32 
 
 static const char *hr_edu_unsupported(const struct hr_scenario *sc)
 {
+	if (sc->ats_device)
+		return hr_needs_ats;
 	if (sc->unbound)
 		return "needs a device with no driver bound; edu is bound to the harness";
 	if (sc->under_lock)
@@ -104,23 +115,51 @@ static const struct hr_devices hr_edu_devices = {
 	.driver_register = hr_edu_driver_register,
 	.driver_unregister = hr_edu_driver_unregister,
 	.get = hr_edu_add,
-	.put = hr_edu_put,
+	.put = hr_pci_put,
 	.check = hr_edu_check,
 	.check_on = hr_edu_check_on,
 	.reaches = hr_edu_reaches,
 	.unsupported = hr_edu_unsupported,
 };
 
+/* Nothing to ask between maps: no oracle on the ATS device. */
+static int hr_ats_check_on(struct device *dev, struct iommu_domain *domain, u32 seed)
+{
+	return 0;
+}
+
+static const char *hr_ats_unsupported(const struct hr_scenario *sc)
+{
+	if (!sc->ats_device)
+		return "runs on fake_iommu's clients or edu (the ATS device: resets only)";
+	return NULL;
+}
+
+static const struct hr_devices hr_ats_devices = {
+	.name = "ats",
+	.driver_register = hr_ats_driver_register,
+	.driver_unregister = hr_ats_driver_unregister,
+	.get = hr_ats_add,
+	.put = hr_pci_put,
+	.check = hr_edu_check,
+	.check_on = hr_ats_check_on,
+	.unsupported = hr_ats_unsupported,
+};
+
+static const struct hr_devices * const hr_sources[] = {
+	&hr_fake_devices, &hr_edu_devices, &hr_ats_devices,
+};
+
 int hr_devices_select(void)
 {
-	if (!strcmp(devices, "fake")) {
-		hr_devices = &hr_fake_devices;
-		return 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(hr_sources); i++) {
+		if (!strcmp(devices, hr_sources[i]->name)) {
+			hr_devices = hr_sources[i];
+			return 0;
+		}
 	}
-	if (!strcmp(devices, "edu")) {
-		hr_devices = &hr_edu_devices;
-		return 0;
-	}
-	pr_err("devices=%s is not fake or edu\n", devices);
+	pr_err("devices=%s is not fake, edu or ats\n", devices);
 	return -EINVAL;
 }

@@ -194,39 +194,12 @@ void hr_edu_driver_unregister(void)
 }
 
 /**
- * hr_edu_add - the first edu device, removed and found again by a rescan:
- * VT-d in a capture kernel defers its attach again, and this driver's
- * probe has run (with the round's first map where the scenario puts it)
+ * hr_edu_add - the first edu device, bound again for a round
  * @run: the run the round belongs to
  *
- * Return: the device, with a reference hr_edu_put() drops, or an ERR_PTR.
+ * Return: the device (hr_pci_rebind()), or an ERR_PTR.
  */
 struct device *hr_edu_add(struct hr_run *run)
 {
-	struct pci_dev *pdev = pci_get_device(HR_EDU_VENDOR, HR_EDU_DEVICE, NULL);
-	struct pci_bus *bus;
-	unsigned int devfn;
-
-	if (!pdev)
-		return ERR_PTR(-ENODEV);
-	bus = pdev->bus;
-	devfn = pdev->devfn;
-	pci_lock_rescan_remove();
-	pci_stop_and_remove_bus_device(pdev);
-	pci_dev_put(pdev);
-	pci_rescan_bus(bus);
-	pci_unlock_rescan_remove();
-	pdev = pci_get_slot(bus, devfn);
-	if (!pdev)
-		return ERR_PTR(-ENODEV);
-	if (pdev->dev.driver != &hr_edu_driver.driver) {
-		pci_dev_put(pdev);
-		return ERR_PTR(-ENXIO);
-	}
-	return &pdev->dev;
-}
-
-void hr_edu_put(struct device *dev)
-{
-	pci_dev_put(to_pci_dev(dev));
+	return hr_pci_rebind(HR_EDU_VENDOR, HR_EDU_DEVICE, &hr_edu_driver);
 }

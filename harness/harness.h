@@ -4,12 +4,15 @@
 #define HARNESS_H
 
 #include <linux/dma-mapping.h>
+#include <linux/hrtimer.h>
 #include <linux/iommu.h>
 #include <linux/ktime.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_buf.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/version.h>
+#include <linux/wait.h>
 
 #include "../fake_iommu/fake_iommu.h"
 
@@ -49,6 +52,9 @@ enum hr_api {
 
 extern const char * const hr_api_names[];
 
+/* pci_dev_reset_iommu_prepare()/_done(): merged for 7.0. */
+#define HR_HAVE_RESET_PREPARE (LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0))
+
 /* One page mapped through one entry, and what undoes it. */
 struct hr_mapping {
 	enum hr_api api;
@@ -71,6 +77,7 @@ enum hr_other {
 	HR_OTHER_NONE,
 	HR_OTHER_ATTACH,	/* to an UNMANAGED domain and back */
 	HR_OTHER_OWNER,		/* claim and release DMA ownership */
+	HR_OTHER_RESET,		/* block and restore the IOMMU as a PCI reset does */
 };
 
 /* Where the client's driver makes its first map. */
@@ -98,6 +105,7 @@ enum hr_class { HR_LEGAL, HR_DRIVER_BUG, HR_API_MISUSE };
 extern const char * const hr_class_names[];
 
 struct hr_run;
+struct pci_driver;
 
 struct hr_scenario {
 	const char *name;
@@ -115,8 +123,22 @@ struct hr_scenario {
 	bool under_lock;	/* first map holding hr_driver_lock, which attach takes */
 	bool in_turn;		/* mappers, then the other party: no collision */
 	bool real_device;	/* needs devices=edu: QEMU's edu behind a real IOMMU */
+	bool ats_device;	/* needs devices=ats: a PCIe device with ATS (ats.c) */
 	bool maps_may_fail;	/* failures are injected: a failed map is no bug */
 };
+
+/* The reset party of reset_vs_probe_map (reset.c). */
+struct hr_resetter {
+	struct hrtimer timer;
+	struct task_struct *task;
+	struct device *dev;
+	wait_queue_head_t wq;
+	bool done;
+	int err;
+};
+
+int hr_resetter_arm(struct hr_resetter *r, struct device *dev, u64 offset_ns);
+int hr_resetter_finish(struct hr_resetter *r);
 
 /* One run of a scenario: its parameters, state and tallies. */
 struct hr_run {
@@ -133,6 +155,7 @@ struct hr_run {
 	/* sweeps: points failed, failures absorbed, dry-run points not reached */
 	unsigned long fault_points, faults_absorbed, points_varied;
 	unsigned long watch_missed;	/* fake_iommu's watch, before the run */
+	unsigned long reset_cycles;	/* HR_OTHER_RESET: prepare/done pairs done */
 	unsigned long first_detection_round;
 	s64 first_detection_us;
 	/* bench samples, ns per op; the lock is static-keyed for lockdep */
@@ -195,7 +218,13 @@ int hr_devices_select(void);
 int hr_edu_driver_register(void);
 void hr_edu_driver_unregister(void);
 struct device *hr_edu_add(struct hr_run *run);
-void hr_edu_put(struct device *dev);
+struct device *hr_pci_rebind(u16 vendor, u16 device, struct pci_driver *drv);
+void hr_pci_put(struct device *dev);
+int hr_ats_driver_register(void);
+void hr_ats_driver_unregister(void);
+struct device *hr_ats_add(struct hr_run *run);
+int hr_reset_cycle(struct device *dev, u32 hold_us);
+const char *hr_reset_unsupported(void);
 int hr_edu_reaches(struct device *dev, void *buf, dma_addr_t iova, u32 seed);
 int hr_edu_reaches_unmanaged(struct device *dev, void *buf, dma_addr_t iova, u32 seed);
 int hr_edu_transfer(void __iomem *regs, dma_addr_t iova, bool to_ram);

@@ -60,6 +60,9 @@ void hr_report(struct hr_run *run, struct seq_buf *s, int status)
 	/* what a correct driver does must map, through every DMA-API entry */
 	if (!why && run->sc->class == HR_LEGAL && !run->sc->maps_may_fail && run->maps_failed)
 		why = "a first map failed in a legal scenario";
+	/* a reset scenario whose reset never ran has shown nothing */
+	if (!why && !run->skip && run->sc->other == HR_OTHER_RESET && !run->reset_cycles)
+		why = "the reset party never blocked the device";
 	/* A run cut short by timeout_s has not done what was asked. */
 	if (!why && !run->skip && run->rounds < want)
 		why = "timed out before all rounds ran";
@@ -82,6 +85,10 @@ void hr_report(struct hr_run *run, struct seq_buf *s, int status)
 		seq_buf_printf(s, "# count fault_points: %lu\n# count faults_absorbed: %lu\n"
 			       "# points_varied: %lu\n", run->fault_points, run->faults_absorbed,
 			       run->points_varied);
+	/* a first map that met a reset may be refused (-EBUSY): counted */
+	if (run->sc->other == HR_OTHER_RESET)
+		seq_buf_printf(s, "# count reset_cycles: %lu\n# count maps_refused: %lu\n",
+			       run->reset_cycles, run->maps_failed);
 	for (i = 0; i < FI_NR_COUNTERS; i++)
 		seq_buf_printf(s, "# %s %s: %ld\n", i < FI_NR_DETECTORS ? "detector" : "count",
 			       fi_counter_names[i], run->after[i] - run->before[i]);

@@ -54,6 +54,8 @@ struct hr_round {
 	struct device *sibling;		/* in dev's group (sc->sibling) */
 	struct work_struct first_work;	/* HR_FIRST_WORK: queued by probe */
 	struct iommu_domain *unmanaged;
+	struct hr_resetter reset;	/* HR_OTHER_RESET, armed in probe */
+	int reset_err;
 	unsigned int nparties;
 	unsigned int started;
 	atomic_t ready;
@@ -203,6 +205,24 @@ static int hr_party_fn(void *data)
 	return 0;
 }
 
+/*
+ * reset_vs_probe_map: the probe's first map, with a reset task armed to
+ * preempt it (reset.c) 50 ns later each round, modulo spread_ns.
+ */
+static void hr_first_map_reset(struct hr_round *rc)
+{
+	struct hr_run *run = rc->run;
+	u64 offset = (u64)run->rounds * 50 % (hr_get(run, "spread_ns") + 1);
+
+	rc->reset_err = hr_resetter_arm(&rc->reset, rc->dev, offset);
+	hr_first_map(&rc->party[0]);
+	if (rc->reset_err)
+		return;
+	rc->reset_err = hr_resetter_finish(&rc->reset);
+	if (!rc->reset_err)
+		run->reset_cycles++;
+}
+
 static void hr_first_work(struct work_struct *work)
 {
 	struct hr_round *rc = container_of(work, struct hr_round, first_work);
@@ -229,7 +249,9 @@ int hr_client_probed(struct device *dev)
 		return 0;
 	rc->dev = dev;
 	rc->party[0].dev = dev;
-	if (rc->run->sc->first == HR_FIRST_PROBE) {
+	if (rc->run->sc->other == HR_OTHER_RESET) {
+		hr_first_map_reset(rc);
+	} else if (rc->run->sc->first == HR_FIRST_PROBE) {
 		hr_first_map(&rc->party[0]);
 	} else if (rc->run->sc->first == HR_FIRST_WORK) {
 		INIT_WORK(&rc->first_work, hr_first_work);
@@ -471,6 +493,7 @@ int hr_round(struct hr_run *run)
 	}
 	if (sc->other != HR_OTHER_NONE) {
 		rc->party[mappers].rc = rc;
+		rc->party[mappers].err = rc->reset_err;
 		rc->nparties++;
 		if (sc->other == HR_OTHER_ATTACH) {
 			rc->unmanaged = iommu_paging_domain_alloc(rc->dev);
@@ -489,7 +512,7 @@ int hr_round(struct hr_run *run)
 		rc->party[mappers].err = hr_other(rc);
 	} else if (sc->first == HR_FIRST_THREADS) {
 		hr_collide(rc);
-	} else if (sc->other != HR_OTHER_NONE) {
+	} else if (sc->other != HR_OTHER_NONE && sc->other != HR_OTHER_RESET) {
 		rc->party[mappers].err = hr_other(rc);
 	}
 	if (sc->other != HR_OTHER_NONE) {

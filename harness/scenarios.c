@@ -51,6 +51,11 @@ static const struct hr_param hr_p_sibling[] = {
 	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(1), HR_DELAY, HR_HOLD, HR_API, { }
 };
 
+/* The reset starts 0 to spread_ns after the map, in steps of 50 ns. */
+static const struct hr_param hr_p_reset[] = {
+	HR_ROUNDS(400), HR_TIMEOUT, { "spread_ns", 20000, 0, 1000000 }, HR_API, { }
+};
+
 static const struct hr_param hr_p_owner[] = {
 	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(1), HR_DELAY, HR_HOLD, HR_API, { }
 };
@@ -282,6 +287,17 @@ const struct hr_scenario hr_scenarios[] = {
 		.class = HR_LEGAL,
 		.params = hr_p_group,
 		.sibling = HR_SIBLING_BOTH,
+	}, {
+		.name = "reset_vs_probe_map",
+		.what = "the probe's first map while reset_method writes block and restore it",
+		.class = HR_LEGAL,
+		.params = hr_p_reset,
+		.unsupported = hr_reset_unsupported,
+		.first = HR_FIRST_PROBE,
+		.other = HR_OTHER_RESET,
+		.ats_device = true,
+		/* 7.x refuses a first map that meets a reset (-EBUSY): counted */
+		.maps_may_fail = true,
 	}, {
 		.name = "map_vs_map",
 		.what = "two first maps at once from one driver outside probe",

@@ -17,6 +17,10 @@ from engine.model import VM, Outcome
 from engine.util import BUILD, Refused
 
 MACHINES = {"vtd": "intel-iommu", "amd": "amd-iommu"}
+# PCIe with ATS needs a PCIe port (on the root bus virtio is conventional
+# PCI) and a modern-only device; the harness binds it (harness/ats.c).
+ATS_DEVICE = ["-device", "pcie-root-port,id=hr_ats_port,chassis=1",
+              "-device", "virtio-rng-pci,bus=hr_ats_port,disable-legacy=on,ats=on"]
 CONSOLE = "console=ttyS0 panic=-1 loglevel=7"
 # is_kdump_kernel() only asks whether an address was given; this one is
 # outside the guest's RAM so vmcore_init() reads nothing that matters.
@@ -35,6 +39,8 @@ def validate(vm: VM) -> None:
         raise Refused("VM_IOMMU=%s must be fake, vtd or amd" % vm.iommu)
     if vm.iommu != "fake" and not 1 <= vm.edu <= 4:
         raise Refused("VM_EDU=%s must be 1 to 4 edu devices" % vm.edu)
+    if vm.ats and vm.iommu != "vtd":
+        raise Refused("an ATS device needs VM_IOMMU=vtd (QEMU's intel-iommu device-iotlb=on)")
 
 
 def accelerator(vm: VM) -> str:
@@ -56,8 +62,10 @@ def qemu_options(vm: VM) -> tuple:
     machine = []
     if vm.iommu in MACHINES:
         # the IOMMU listed before the PCI devices it translates
-        machine = ["-machine", "q35", "-device", MACHINES[vm.iommu], "-nic", "none"]
+        iommu = MACHINES[vm.iommu] + (",device-iotlb=on" if vm.ats else "")
+        machine = ["-machine", "q35", "-device", iommu, "-nic", "none"]
         machine += ["-device", "edu"] * vm.edu
+        machine += ATS_DEVICE if vm.ats else []
     append = "%s %s" % (CONSOLE, vm.append)
     if vm.iommu == "vtd":
         append += " intel_iommu=on"

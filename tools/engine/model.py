@@ -107,6 +107,7 @@ class VM:
     kvm: bool = False
     iommu: str = "fake"
     edu: int = 1
+    ats: bool = False         # vtd: a PCIe device with ATS (the reset scenarios)
 
 
 @dataclass

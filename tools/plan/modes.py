@@ -92,7 +92,8 @@ def column_boots(columns: list, lines: list, judge: str, knobs: dict, flavour: s
             if col.capture:
                 append = CAPTURE_APPEND + (" intel_iommu=on" if col.iommu == "vtd" else "")
                 script, asked = steps.capture(line, append, col.iommu, gcov)
-                vm = VM(**dict(vars(base), kdump=False, capture=True, iommu=col.iommu))
+                vm = VM(**dict(vars(base), kdump=False, capture=True, iommu=col.iommu,
+                               ats=col.iommu == "vtd" and steps.needs_ats(line)))
                 label = "kdump"
             else:
                 script, asked = steps.scenario(line, knobs, gcov=gcov)
@@ -303,6 +304,7 @@ MODES = {
     "sweep": lambda a: columns_mode("sweep", a, "", "sweep"),
     "api": lambda a: columns_mode("api", a, "", "api"),
     "groups": lambda a: columns_mode("groups", a, "", "groups"),
+    "reset": lambda a: columns_mode("reset", a, "", "reset"),
     "amd": lambda a: columns_mode("amd", a, "6.12:stock:amd 7.3:stock:amd", "amd"),
     "lava": _lava_plan,
     "lava-check": lambda a: columns_mode("lava-check", a, "", "lava-check"),

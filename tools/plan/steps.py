@@ -13,15 +13,25 @@ def _check_line(line: str) -> None:
         raise Refused("a scenario line must not contain '\"': %s" % line)
 
 
-def _header(iommu: str) -> str:
+# The scenarios whose rounds need a PCIe device with ATS (harness/ats.c):
+# on vtd their boots get one (VM.ats) and the harness binds it.
+_ATS = frozenset({"reset_vs_probe_map"})
+
+
+def needs_ats(line: str) -> bool:
+    return line.split(" ")[0] in _ATS
+
+
+def _header(iommu: str, line: str = "") -> str:
     s = ". /lib/lockcheck/lib.sh\n"
     if iommu in _WATCH:
         # fake_iommu checks the real driver's attach_dev through a kprobe
         # that must fire through int3 (fake_iommu/watch.c); the harness's
-        # rounds use QEMU's edu devices.
-        s += ("FI_ARGS=watch=%s\nHR_ARGS=devices=edu\n"
+        # rounds use QEMU's edu devices, or the ATS device.
+        s += ("FI_ARGS=watch=%s\nHR_ARGS=devices=%s\n"
               "echo 0 > /proc/sys/debug/kprobes-optimization || "
-              'fail kprobes "cannot turn kprobe optimisation off"\n' % _WATCH[iommu])
+              'fail kprobes "cannot turn kprobe optimisation off"\n'
+              % (_WATCH[iommu], "ats" if needs_ats(line) and iommu == "vtd" else "edu"))
     elif iommu != "fake":
         raise Refused("IOMMU %s is not fake, vtd or amd" % iommu)
     return s
@@ -81,7 +91,7 @@ def capture(line: str, kexec_append: str, iommu: str = "fake", gcov: bool = Fals
     passes nothing, and blocked_dma says so). GCOV: each kernel's counters
     into the log before it ends."""
     _check_line(line)
-    s = _header(iommu)
+    s = _header(iommu, line)
     planted = ""
     if line.split(" ")[0] == "blocked_dma":
         s += _PLANT

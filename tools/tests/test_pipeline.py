@@ -127,7 +127,8 @@ def test_settings_refused_with_one_line_and_nothing_written(env, args, extra, wh
 def test_vm_settings_refused():
     for vm, why in [(VM(icount=True, kvm=True), "VM_KVM=1 and VM_ICOUNT=1 exclude each other"),
                     (VM(iommu="arm"), "VM_IOMMU=arm must be fake, vtd or amd"),
-                    (VM(iommu="vtd", edu=9), "VM_EDU=9 must be 1 to 4 edu devices")]:
+                    (VM(iommu="vtd", edu=9), "VM_EDU=9 must be 1 to 4 edu devices"),
+                    (VM(iommu="amd", ats=True), "an ATS device needs VM_IOMMU=vtd")]:
         with pytest.raises(Refused) as e:
             launch.validate(vm)
         assert why in str(e.value)
@@ -411,6 +412,9 @@ def test_qemu_options():
     assert "intel_iommu=on" in append and "elfcorehdr" not in append
     assert " ".join(common) == "-accel tcg,thread=multi -cpu max -smp 2 -m 1G -no-reboot"
     assert launch.accelerator(VM(icount=True)) == "tcg-icount"
+    _, machine, _ = launch.qemu_options(VM(iommu="vtd", ats=True, kdump=False))
+    assert machine[:4] == ["-machine", "q35", "-device", "intel-iommu,device-iotlb=on"]
+    assert machine[-1].startswith("virtio-rng-pci,") and "ats=on" in machine[-1]
 
 
 # LAVA and KCIDB -----------------------------------------------------------

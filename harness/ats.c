@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A PCIe device with ATS behind VT-d, for the reset scenarios: 7.x's
+ * pci_dev_reset_iommu_prepare() blocks a device's IOMMU only if the device
+ * has ATS, which edu (conventional PCI) has not. QEMU's virtio-rng-pci
+ * with ats=on behind a pcie-root-port (intel-iommu device-iotlb=on) has
+ * it; the project's kernels have no virtio driver, so the harness binds
+ * it as it binds edu. Nothing drives its DMA: there is no oracle here,
+ * only what the core and VT-d's watched attach say.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/iommu.h>
+#include <linux/pci.h>
+#include <linux/pci-ats.h>
+
+#include "harness.h"
+
+/* virtio-rng, modern only (disable-legacy=on): 0x1040 + device type 4. */
+#define HR_ATS_VENDOR	PCI_VENDOR_ID_REDHAT_QUMRANET
+#define HR_ATS_DEVICE	0x1044
+
+static int hr_ats_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	int ret;
+
+	/* Without ATS the reset path never touches the IOMMU: say so. */
+	if (!pci_ats_supported(pdev)) {
+		pci_err(pdev, "no ATS (QEMU: ats=on behind a PCIe port, device-iotlb=on)\n");
+		return -ENODEV;
+	}
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+	pci_set_master(pdev);
+	/* The round's first map, if the scenario puts it in probe. */
+	return hr_client_probed(&pdev->dev);
+}
+
+static void hr_ats_remove(struct pci_dev *pdev)
+{
+	hr_client_removed(&pdev->dev);
+}
+
+static const struct pci_device_id hr_ats_ids[] = {
+	{ PCI_DEVICE(HR_ATS_VENDOR, HR_ATS_DEVICE) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, hr_ats_ids);
+
+static struct pci_driver hr_ats_driver = {
+	.name = "harness_ats",
+	.id_table = hr_ats_ids,
+	.probe = hr_ats_probe,
+	.remove = hr_ats_remove,
+};
+
+int hr_ats_driver_register(void)
+{
+	return pci_register_driver(&hr_ats_driver);
+}
+
+void hr_ats_driver_unregister(void)
+{
+	pci_unregister_driver(&hr_ats_driver);
+}
+
+/**
+ * hr_ats_add - the ATS device, bound again for a round
+ * @run: the run the round belongs to
+ *
+ * Return: the device (hr_pci_rebind()), or an ERR_PTR.
+ */
+struct device *hr_ats_add(struct hr_run *run)
+{
+	return hr_pci_rebind(HR_ATS_VENDOR, HR_ATS_DEVICE, &hr_ats_driver);
+}
+
+/**
+ * hr_reset_cycle - what a PCI reset does to a device's IOMMU, once
+ * @dev: a PCI device with ATS
+ * @hold_us: time between blocking and restoring; 0 is what a write to
+ *	sysfs reset_method does (pci_reset_bus_function()'s probe calls
+ *	prepare and done with no reset between them and no device lock)
+ *
+ * Return: pci_dev_reset_iommu_prepare()'s error, or 0.
+ */
+int hr_reset_cycle(struct device *dev, u32 hold_us)
+{
+#if HR_HAVE_RESET_PREPARE
+	struct pci_dev *pdev = to_pci_dev(dev);
+	int ret;
+
+	ret = pci_dev_reset_iommu_prepare(pdev);
+	if (ret)
+		return ret;
+	if (hold_us)
+		usleep_range(hold_us, hold_us + hold_us / 8 + 1);
+	pci_dev_reset_iommu_done(pdev);
+	return 0;
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+const char *hr_reset_unsupported(void)
+{
+	if (!HR_HAVE_RESET_PREPARE)
+		return "the kernel has no pci_dev_reset_iommu_prepare() (7.0 and later)";
+	return NULL;
+}
