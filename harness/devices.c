@@ -105,7 +105,7 @@ static const char *hr_edu_unsupported(const struct hr_scenario *sc)
 		return "needs fake_iommu's attach_dev to take the driver's lock";
 	if (sc->sibling != HR_SIBLING_NONE)
 		return "needs a second device in edu's group (fake_iommu's shared groups)";
-	if (sc->run && sc->run != hr_steady_round && !sc->real_device)
+	if (sc->run && sc->run != hr_steady_round && !sc->real_device && !sc->any_devices)
 		return "drives fake_iommu's own hooks (fault injection, planted bugs, bench)";
 	return NULL;
 }

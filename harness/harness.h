@@ -124,6 +124,7 @@ struct hr_scenario {
 	bool in_turn;		/* mappers, then the other party: no collision */
 	bool real_device;	/* needs devices=edu: QEMU's edu behind a real IOMMU */
 	bool ats_device;	/* needs devices=ats: a PCIe device with ATS (ats.c) */
+	bool any_devices;	/* its own round function, but no fake_iommu hook */
 	bool maps_may_fail;	/* failures are injected: a failed map is no bug */
 };
 

@@ -272,6 +272,8 @@ const struct hr_scenario hr_scenarios[] = {
 		.maps_may_fail = true,
 		.run = hr_sweep_round,
 		.unsupported = hr_sweep_unsupported,
+		/* the kernel's fault points: on edu, VT-d's own allocations */
+		.any_devices = true,
 	}, {
 		.name = "attach_fault_sweep",
 		.what = "fail the nth fault point of the driver's UNMANAGED attach, then retry",
@@ -280,6 +282,7 @@ const struct hr_scenario hr_scenarios[] = {
 		.maps_may_fail = true,
 		.run = hr_sweep_round,
 		.unsupported = hr_sweep_unsupported,
+		.any_devices = true,
 		.other = HR_OTHER_ATTACH,
 	}, {
 		.name = "group_first_maps",

@@ -98,7 +98,7 @@ def capture(line: str, kexec_append: str, iommu: str = "fake", gcov: bool = Fals
         planted = "$(planted)"
     s += ("if [ -e /proc/vmcore ]; then\n"
           '\techo "@@lockcheck: capture kernel"\n'
-          '\t%sup && scenario "%s"\n'
+          '\t%sup && %sscenario "%s"\n'
           "\tdown\n"
           "%s"
           "\texit $failures\n"
@@ -109,7 +109,7 @@ def capture(line: str, kexec_append: str, iommu: str = "fake", gcov: bool = Fals
           "# Crash on the boot CPU: a capture kernel started elsewhere will not\n"
           "# send INIT to the boot CPU, so it would come up with one CPU only.\n"
           'taskset 1 sh -c "echo c > /proc/sysrq-trigger"\n'
-          % ('HR_ARGS="${HR_ARGS:-}$(planted_args)" ' if planted else "", line,
+          % ('HR_ARGS="${HR_ARGS:-}$(planted_args)" ' if planted else "", _prep(line), line,
              _gcov(gcov, "capture", "\t"), kexec_append, planted, _gcov(gcov, "first")))
     return s + _END, [line]
 
