@@ -141,7 +141,8 @@ bench: tools
 sweep: tools
 	@$(LC) run sweep $(SWEEP)
 	@if [ -n "$(SWEEP_VTD)" ]; then \
-		SCENARIOS=tools/plan/scenarios/sweep-vtd RUN_NAME=sweep-vtd $(LC) run sweep $(SWEEP_VTD); fi
+		SCENARIOS=tools/plan/scenarios/sweep-vtd RUN_NAME=$(or $(RUN_NAME),sweep)-vtd \
+		$(LC) run sweep $(SWEEP_VTD); fi
 
 api: tools
 	@$(LC) run api $(API)
@@ -228,7 +229,8 @@ full: check
 	@$(MAKE) -s vtd VTD="7.3:vanilla:vtd 7.3:double-check:vtd" RUN_NAME=vtd-7.3
 	@$(MAKE) -s sanitize SANITIZE_FLAVOURS=sanitize JOBS=2
 	@$(MAKE) -s fuzz RUN_NAME=fuzz-sanitize
-	@$(MAKE) -s sweep SWEEP="$(filter-out 6.12:seed-v3,$(SWEEP))" RUN_NAME=sweep
+	@$(MAKE) -s sweep SWEEP="$(filter-out 6.12:seed-v3,$(SWEEP))" \
+		SWEEP_VTD="$(filter-out 6.12:seed-v3:vtd,$(SWEEP_VTD))" RUN_NAME=sweep
 	@$(MAKE) -s api JOBS=2
 	@$(MAKE) -s groups GROUP_COLUMNS="$(filter-out 6.12:vanilla 6.12:seed-v3,$(GROUP_COLUMNS))" JOBS=2
 	@$(MAKE) -s reset JOBS=2

@@ -10,7 +10,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
 #include <linux/pci.h>
@@ -26,9 +25,9 @@ static int hr_ats_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	int ret;
 
-	/* Without ATS the reset path never touches the IOMMU: say so. */
-	if (!pci_ats_supported(pdev)) {
-		pci_err(pdev, "no ATS (QEMU: ats=on behind a PCIe port, device-iotlb=on)\n");
+	/* Without ATS, or an IOMMU, the reset path never touches it: say so. */
+	if (!pci_ats_supported(pdev) || !device_iommu_mapped(&pdev->dev)) {
+		pci_err(pdev, "no ATS or no IOMMU (QEMU: ats=on behind a PCIe port, device-iotlb=on)\n");
 		return -ENODEV;
 	}
 	ret = pcim_enable_device(pdev);
@@ -82,15 +81,14 @@ struct device *hr_ats_add(struct hr_run *run)
 }
 
 /**
- * hr_reset_cycle - what a PCI reset does to a device's IOMMU, once
+ * hr_reset_cycle - what a write of "bus" or "default" to sysfs
+ * reset_method does to a device's IOMMU: pci_reset_bus_function()'s probe
+ * blocks and restores it, with no reset between and no device lock
  * @dev: a PCI device with ATS
- * @hold_us: time between blocking and restoring; 0 is what a write to
- *	sysfs reset_method does (pci_reset_bus_function()'s probe calls
- *	prepare and done with no reset between them and no device lock)
  *
  * Return: pci_dev_reset_iommu_prepare()'s error, or 0.
  */
-int hr_reset_cycle(struct device *dev, u32 hold_us)
+int hr_reset_cycle(struct device *dev)
 {
 #if HR_HAVE_RESET_PREPARE
 	struct pci_dev *pdev = to_pci_dev(dev);
@@ -99,8 +97,6 @@ int hr_reset_cycle(struct device *dev, u32 hold_us)
 	ret = pci_dev_reset_iommu_prepare(pdev);
 	if (ret)
 		return ret;
-	if (hold_us)
-		usleep_range(hold_us, hold_us + hold_us / 8 + 1);
 	pci_dev_reset_iommu_done(pdev);
 	return 0;
 #else

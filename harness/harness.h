@@ -3,6 +3,7 @@
 #ifndef HARNESS_H
 #define HARNESS_H
 
+#include <linux/completion.h>
 #include <linux/dma-mapping.h>
 #include <linux/hrtimer.h>
 #include <linux/iommu.h>
@@ -12,7 +13,6 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/version.h>
-#include <linux/wait.h>
 
 #include "../fake_iommu/fake_iommu.h"
 
@@ -133,12 +133,11 @@ struct hr_resetter {
 	struct hrtimer timer;
 	struct task_struct *task;
 	struct device *dev;
-	wait_queue_head_t wq;
-	bool done;
+	struct completion done;
 	int err;
 };
 
-int hr_resetter_arm(struct hr_resetter *r, struct device *dev, u64 offset_ns);
+int hr_resetter_arm(struct hr_resetter *r, struct device *dev, u32 offset_ns);
 int hr_resetter_finish(struct hr_resetter *r);
 
 /* One run of a scenario: its parameters, state and tallies. */
@@ -224,7 +223,8 @@ void hr_pci_put(struct device *dev);
 int hr_ats_driver_register(void);
 void hr_ats_driver_unregister(void);
 struct device *hr_ats_add(struct hr_run *run);
-int hr_reset_cycle(struct device *dev, u32 hold_us);
+int hr_reset_cycle(struct device *dev);
+void hr_tally_reach(struct hr_run *run, int ret);
 const char *hr_reset_unsupported(void);
 int hr_edu_reaches(struct device *dev, void *buf, dma_addr_t iova, u32 seed);
 int hr_edu_reaches_unmanaged(struct device *dev, void *buf, dma_addr_t iova, u32 seed);

@@ -123,6 +123,14 @@ static void hr_tally_check(struct hr_run *run, int ret)
 		run->setup_failures++;
 }
 
+/* The DMA oracle's answer (hr_devices->reaches): -EIO is an inconsistency. */
+void hr_tally_reach(struct hr_run *run, int ret)
+{
+	if (ret == -EIO)
+		fake_iommu_count(FI_INCONSISTENT);
+	hr_tally_check(run, ret == -EIO ? 1 : ret);
+}
+
 /*
  * While the other party owns the device, a first map that read the
  * deferred flag before the move may attach the default domain behind the
@@ -212,13 +220,15 @@ static int hr_party_fn(void *data)
 static void hr_first_map_reset(struct hr_round *rc)
 {
 	struct hr_run *run = rc->run;
-	u64 offset = (u64)run->rounds * 50 % (hr_get(run, "spread_ns") + 1);
+	u32 offset = run->rounds * 50 % (hr_get(run, "spread_ns") + 1);
 
+	/* the reset task is bound to this CPU: the map stays on it */
+	migrate_disable();
 	rc->reset_err = hr_resetter_arm(&rc->reset, rc->dev, offset);
 	hr_first_map(&rc->party[0]);
-	if (rc->reset_err)
-		return;
-	rc->reset_err = hr_resetter_finish(&rc->reset);
+	if (!rc->reset_err)
+		rc->reset_err = hr_resetter_finish(&rc->reset);
+	migrate_enable();
 	if (!rc->reset_err)
 		run->reset_cycles++;
 }
@@ -446,12 +456,9 @@ static void hr_settle(struct hr_round *rc, struct hr_party *p)
 	}
 	/* The device itself: is the hardware on the domain the core has? */
 	if (hr_devices->reaches) {
-		int ret = hr_devices->reaches(p->dev, p->m.cpu, p->m.dma,
-					      run->rounds * HR_MAX_THREADS + (p - rc->party));
-
-		if (ret == -EIO)
-			fake_iommu_count(FI_INCONSISTENT);
-		hr_tally_check(run, ret == -EIO ? 1 : ret);
+		hr_tally_reach(run, hr_devices->reaches(p->dev, p->m.cpu, p->m.dma,
+							run->rounds * HR_MAX_THREADS +
+							(p - rc->party)));
 	}
 	hr_api_unmap(p->dev, &p->m);
 }

@@ -53,7 +53,7 @@ static const struct hr_param hr_p_sibling[] = {
 
 /* The reset starts 0 to spread_ns after the map, in steps of 50 ns. */
 static const struct hr_param hr_p_reset[] = {
-	HR_ROUNDS(400), HR_TIMEOUT, { "spread_ns", 20000, 0, 1000000 }, HR_API, { }
+	HR_ROUNDS(200), HR_TIMEOUT, { "spread_ns", 10000, 0, 1000000 }, HR_API, { }
 };
 
 static const struct hr_param hr_p_owner[] = {
@@ -299,8 +299,6 @@ const struct hr_scenario hr_scenarios[] = {
 		.first = HR_FIRST_PROBE,
 		.other = HR_OTHER_RESET,
 		.ats_device = true,
-		/* 7.x refuses a first map that meets a reset (-EBUSY): counted */
-		.maps_may_fail = true,
 	}, {
 		.name = "map_vs_map",
 		.what = "two first maps at once from one driver outside probe",
