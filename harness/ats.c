@@ -80,28 +80,38 @@ struct device *hr_ats_add(struct hr_run *run)
 	return hr_pci_rebind(HR_ATS_VENDOR, HR_ATS_DEVICE, &hr_ats_driver);
 }
 
-/**
- * hr_reset_cycle - what a write of "bus" or "default" to sysfs
- * reset_method does to a device's IOMMU: pci_reset_bus_function()'s probe
- * blocks and restores it, with no reset between and no device lock
- * @dev: a PCI device with ATS
- *
- * Return: pci_dev_reset_iommu_prepare()'s error, or 0.
- */
-int hr_reset_cycle(struct device *dev)
+/* pci_reset_bus_function()'s probe, as far as the IOMMU goes (7.x). */
+static int hr_reset_method_probe(struct pci_dev *pdev)
 {
 #if HR_HAVE_RESET_PREPARE
-	struct pci_dev *pdev = to_pci_dev(dev);
-	int ret;
+	int ret = pci_dev_reset_iommu_prepare(pdev);
 
-	ret = pci_dev_reset_iommu_prepare(pdev);
-	if (ret)
-		return ret;
-	pci_dev_reset_iommu_done(pdev);
-	return 0;
+	if (!ret)
+		pci_dev_reset_iommu_done(pdev);
+	return ret;
 #else
 	return -EOPNOTSUPP;
 #endif
+}
+
+/**
+ * hr_reset_cycle - reset a device as a user's sysfs write does
+ * @dev: a PCI device with ATS
+ * @how: HR_RESET_METHOD_PROBE, what a write of "bus" or "default" to
+ *	reset_method does to its IOMMU (pci_reset_bus_function()'s probe
+ *	blocks and restores it, no reset between, no device lock; 7.x), or
+ *	HR_RESET_FUNCTION, what a write to reset does (pci_reset_function():
+ *	the device lock and an FLR, which 7.x wraps in the same two calls)
+ *
+ * Return: the reset's error, or 0.
+ */
+int hr_reset_cycle(struct device *dev, enum hr_reset how)
+{
+	struct pci_dev *pdev = to_pci_dev(dev);
+
+	if (how == HR_RESET_FUNCTION)
+		return pci_reset_function(pdev);
+	return hr_reset_method_probe(pdev);
 }
 
 const char *hr_reset_unsupported(void)

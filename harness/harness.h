@@ -80,6 +80,14 @@ enum hr_other {
 	HR_OTHER_RESET,		/* block and restore the IOMMU as a PCI reset does */
 };
 
+/*
+ * How the reset party resets the device (ats.c): what a write of "bus" to
+ * sysfs reset_method does (pci_reset_bus_function()'s probe: IOMMU
+ * prepare and done, no reset, no device lock; 7.x only), or what a write
+ * to sysfs reset does (pci_reset_function(): the device lock, an FLR).
+ */
+enum hr_reset { HR_RESET_METHOD_PROBE, HR_RESET_FUNCTION };
+
 /* Where the client's driver makes its first map. */
 enum hr_first {
 	HR_FIRST_THREADS,	/* from harness threads, after probe, at once */
@@ -125,19 +133,22 @@ struct hr_scenario {
 	bool real_device;	/* needs devices=edu: QEMU's edu behind a real IOMMU */
 	bool ats_device;	/* needs devices=ats: a PCIe device with ATS (ats.c) */
 	bool any_devices;	/* its own round function, but no fake_iommu hook */
+	enum hr_reset reset;	/* HR_OTHER_RESET: the reset its party does */
 	bool maps_may_fail;	/* failures are injected: a failed map is no bug */
 };
 
-/* The reset party of reset_vs_probe_map (reset.c). */
+/* The reset party of the reset scenarios (reset.c). */
 struct hr_resetter {
 	struct hrtimer timer;
 	struct task_struct *task;
 	struct device *dev;
+	enum hr_reset how;
 	struct completion done;
 	int err;
 };
 
-int hr_resetter_arm(struct hr_resetter *r, struct device *dev, u32 offset_ns);
+int hr_resetter_arm(struct hr_resetter *r, struct device *dev, enum hr_reset how,
+		    u32 offset_ns);
 int hr_resetter_finish(struct hr_resetter *r);
 
 /* One run of a scenario: its parameters, state and tallies. */
@@ -223,7 +234,7 @@ void hr_pci_put(struct device *dev);
 int hr_ats_driver_register(void);
 void hr_ats_driver_unregister(void);
 struct device *hr_ats_add(struct hr_run *run);
-int hr_reset_cycle(struct device *dev);
+int hr_reset_cycle(struct device *dev, enum hr_reset how);
 void hr_tally_reach(struct hr_run *run, int ret);
 const char *hr_reset_unsupported(void);
 int hr_edu_reaches(struct device *dev, void *buf, dma_addr_t iova, u32 seed);

@@ -85,8 +85,10 @@ void hr_report(struct hr_run *run, struct seq_buf *s, int status)
 		seq_buf_printf(s, "# count fault_points: %lu\n# count faults_absorbed: %lu\n"
 			       "# points_varied: %lu\n", run->fault_points, run->faults_absorbed,
 			       run->points_varied);
+	/* nothing is injected there: a first map fails where a reset refuses it */
 	if (run->sc->other == HR_OTHER_RESET)
-		seq_buf_printf(s, "# count reset_cycles: %lu\n", run->reset_cycles);
+		seq_buf_printf(s, "# count reset_cycles: %lu\n# count maps_refused: %lu\n",
+			       run->reset_cycles, run->maps_failed);
 	for (i = 0; i < FI_NR_COUNTERS; i++)
 		seq_buf_printf(s, "# %s %s: %ld\n", i < FI_NR_DETECTORS ? "detector" : "count",
 			       fi_counter_names[i], run->after[i] - run->before[i]);

@@ -1,26 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The reset party of reset_vs_probe_map: a write of "bus" or "default" to
- * sysfs reset_method by a task that preempts the driver's probe during
- * its first map. The write runs pci_reset_bus_function()'s probe, which
- * blocks the device's IOMMU and restores it (pci_dev_reset_iommu_prepare()
- * and _done(), no reset between them, no device lock); hr_reset_cycle()
- * does the same. The task is SCHED_FIFO on the mapper's CPU, woken by a
- * timer offset_ns into the map: unless the map holds group->mutex then
- * (the task waits for it), the reset runs to its end before the map goes
- * on, so where the timer lands between the map's unlocked test of the
- * deferred flag and its mutex, the map finds the flag cleared by a legal
- * reset.
+ * The reset party of the reset scenarios: a task resetting the device
+ * (hr_reset_cycle(), ats.c) that preempts the driver's first map. It is
+ * SCHED_FIFO on the mapper's CPU, woken by a timer offset_ns into the
+ * map, so it runs until it sleeps (or waits for the map's group->mutex)
+ * before the map goes on: where the timer lands between the map's
+ * unlocked test of the deferred flag and its mutex, the map meets the
+ * reset there, as a map preempted by any higher-priority resetter would.
  */
 #include <linux/completion.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/version.h>
 
 #include "harness.h"
 
-#if HR_HAVE_RESET_PREPARE
+/* hrtimer_setup() is 6.13's; before it, init and set the function. */
+static void hr_resetter_timer(struct hrtimer *timer,
+			      enum hrtimer_restart (*fn)(struct hrtimer *))
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	hrtimer_setup(timer, fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
+#else
+	hrtimer_init(timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
+	timer->function = fn;
+#endif
+}
+
 static enum hrtimer_restart hr_resetter_fire(struct hrtimer *timer)
 {
 	struct hr_resetter *r = container_of(timer, struct hr_resetter, timer);
@@ -33,7 +41,7 @@ static int hr_resetter_fn(void *data)
 {
 	struct hr_resetter *r = data;
 
-	r->err = hr_reset_cycle(r->dev);
+	r->err = hr_reset_cycle(r->dev, r->how);
 	complete(&r->done);
 	while (!kthread_should_stop()) {
 		set_current_state(TASK_INTERRUPTIBLE);
@@ -45,10 +53,11 @@ static int hr_resetter_fn(void *data)
 }
 
 /**
- * hr_resetter_arm - in the probe, before its first map: the reset task,
+ * hr_resetter_arm - before the driver's first map: the reset task,
  * bound to this CPU, woken @offset_ns from now
  * @r: the round's resetter
- * @dev: the device being probed (a PCI device with ATS)
+ * @dev: the round's device (a PCI device with ATS)
+ * @how: the reset the task does
  * @offset_ns: when the timer wakes the task
  *
  * The caller keeps itself on this CPU (migrate_disable()) until
@@ -56,12 +65,14 @@ static int hr_resetter_fn(void *data)
  *
  * Return: 0, or the error that kept the task from being created.
  */
-int hr_resetter_arm(struct hr_resetter *r, struct device *dev, u32 offset_ns)
+int hr_resetter_arm(struct hr_resetter *r, struct device *dev, enum hr_reset how,
+		    u32 offset_ns)
 {
 	struct task_struct *t;
 
 	init_completion(&r->done);
 	r->dev = dev;
+	r->how = how;
 	r->err = 0;
 	t = kthread_create_on_cpu(hr_resetter_fn, r, smp_processor_id(), "harness/reset/%u");
 	if (IS_ERR(t))
@@ -69,7 +80,7 @@ int hr_resetter_arm(struct hr_resetter *r, struct device *dev, u32 offset_ns)
 	get_task_struct(t);
 	r->task = t;
 	sched_set_fifo(t);
-	hrtimer_setup(&r->timer, hr_resetter_fire, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
+	hr_resetter_timer(&r->timer, hr_resetter_fire);
 	hrtimer_start(&r->timer, ns_to_ktime(offset_ns), HRTIMER_MODE_REL_PINNED);
 	return 0;
 }
@@ -90,14 +101,3 @@ int hr_resetter_finish(struct hr_resetter *r)
 	r->task = NULL;
 	return r->err;
 }
-#else
-int hr_resetter_arm(struct hr_resetter *r, struct device *dev, u32 offset_ns)
-{
-	return -EOPNOTSUPP;
-}
-
-int hr_resetter_finish(struct hr_resetter *r)
-{
-	return -EOPNOTSUPP;
-}
-#endif

@@ -214,8 +214,9 @@ static int hr_party_fn(void *data)
 }
 
 /*
- * reset_vs_probe_map: the probe's first map, with a reset task armed to
- * preempt it (reset.c) 50 ns later each round, modulo spread_ns.
+ * The reset scenarios' first map (in probe, or after it under the
+ * driver's lock), with a reset task armed to preempt it (reset.c) 50 ns
+ * later each round, modulo spread_ns.
  */
 static void hr_first_map_reset(struct hr_round *rc)
 {
@@ -224,7 +225,7 @@ static void hr_first_map_reset(struct hr_round *rc)
 
 	/* the reset task is bound to this CPU: the map stays on it */
 	migrate_disable();
-	rc->reset_err = hr_resetter_arm(&rc->reset, rc->dev, offset);
+	rc->reset_err = hr_resetter_arm(&rc->reset, rc->dev, run->sc->reset, offset);
 	hr_first_map(&rc->party[0]);
 	if (!rc->reset_err)
 		rc->reset_err = hr_resetter_finish(&rc->reset);
@@ -259,7 +260,7 @@ int hr_client_probed(struct device *dev)
 		return 0;
 	rc->dev = dev;
 	rc->party[0].dev = dev;
-	if (rc->run->sc->other == HR_OTHER_RESET) {
+	if (rc->run->sc->first == HR_FIRST_PROBE && rc->run->sc->other == HR_OTHER_RESET) {
 		hr_first_map_reset(rc);
 	} else if (rc->run->sc->first == HR_FIRST_PROBE) {
 		hr_first_map(&rc->party[0]);
@@ -495,7 +496,10 @@ int hr_round(struct hr_run *run)
 		flush_work(&rc->first_work);
 	if (sc->first == HR_FIRST_OPEN) {
 		mutex_lock(&hr_open_lock);
-		hr_first_map(&rc->party[0]);
+		if (sc->other == HR_OTHER_RESET)
+			hr_first_map_reset(rc);
+		else
+			hr_first_map(&rc->party[0]);
 		mutex_unlock(&hr_open_lock);
 	}
 	if (sc->other != HR_OTHER_NONE) {

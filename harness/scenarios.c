@@ -298,7 +298,19 @@ const struct hr_scenario hr_scenarios[] = {
 		.unsupported = hr_reset_unsupported,
 		.first = HR_FIRST_PROBE,
 		.other = HR_OTHER_RESET,
+		.reset = HR_RESET_METHOD_PROBE,
 		.ats_device = true,
+	}, {
+		.name = "reset_vs_open_map",
+		.what = "first map after probe under the driver's lock, preempted by a sysfs reset",
+		.class = HR_LEGAL,
+		.params = hr_p_reset,
+		.first = HR_FIRST_OPEN,
+		.other = HR_OTHER_RESET,
+		.reset = HR_RESET_FUNCTION,
+		.ats_device = true,
+		/* 7.x refuses a first map that meets the blocked device (-EBUSY) */
+		.maps_may_fail = true,
 	}, {
 		.name = "map_vs_map",
 		.what = "two first maps at once from one driver outside probe",

@@ -299,7 +299,7 @@ MODES = {
     # splat evidence from runs of its own: printing inside attach_dev skews counts
     "splats": lambda a: columns_mode("splats", a, "", "splats", JUDGE / "expected-splats",
                                      "core_assert=1 warn=1", "splats"),
-    "stock": lambda a: columns_mode("stock", a, "6.12:stock 7.3:stock", "default"),
+    "stock": lambda a: columns_mode("stock", a, "6.12:stock 7.3:stock", "stock"),
     "vtd": lambda a: columns_mode("vtd", a, "", "vtd"),
     "sweep": lambda a: columns_mode("sweep", a, "", "sweep"),
     "api": lambda a: columns_mode("api", a, "", "api"),
