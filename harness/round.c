@@ -214,15 +214,20 @@ static int hr_party_fn(void *data)
 }
 
 /*
- * The reset scenarios' first map (in probe, or after it under the
- * driver's lock), with a reset task armed to preempt it (reset.c) 50 ns
- * later each round, modulo spread_ns.
+ * The driver's first map of the round (party 0: in probe, in its work, or
+ * under its lock after probe); in the reset scenarios with a reset task
+ * armed to preempt it (reset.c) 50 ns later each round, modulo spread_ns.
  */
-static void hr_first_map_reset(struct hr_round *rc)
+static void hr_driver_first_map(struct hr_round *rc)
 {
 	struct hr_run *run = rc->run;
-	u32 offset = run->rounds * 50 % (hr_get(run, "spread_ns") + 1);
+	u32 offset;
 
+	if (run->sc->other != HR_OTHER_RESET) {
+		hr_first_map(&rc->party[0]);
+		return;
+	}
+	offset = run->rounds * 50 % (hr_get(run, "spread_ns") + 1);
 	/* the reset task is bound to this CPU: the map stays on it */
 	migrate_disable();
 	rc->reset_err = hr_resetter_arm(&rc->reset, rc->dev, run->sc->reset, offset);
@@ -238,7 +243,7 @@ static void hr_first_work(struct work_struct *work)
 {
 	struct hr_round *rc = container_of(work, struct hr_round, first_work);
 
-	hr_first_map(&rc->party[0]);
+	hr_driver_first_map(rc);
 }
 
 /**
@@ -260,10 +265,8 @@ int hr_client_probed(struct device *dev)
 		return 0;
 	rc->dev = dev;
 	rc->party[0].dev = dev;
-	if (rc->run->sc->first == HR_FIRST_PROBE && rc->run->sc->other == HR_OTHER_RESET) {
-		hr_first_map_reset(rc);
-	} else if (rc->run->sc->first == HR_FIRST_PROBE) {
-		hr_first_map(&rc->party[0]);
+	if (rc->run->sc->first == HR_FIRST_PROBE) {
+		hr_driver_first_map(rc);
 	} else if (rc->run->sc->first == HR_FIRST_WORK) {
 		INIT_WORK(&rc->first_work, hr_first_work);
 		schedule_work(&rc->first_work);
@@ -496,10 +499,7 @@ int hr_round(struct hr_run *run)
 		flush_work(&rc->first_work);
 	if (sc->first == HR_FIRST_OPEN) {
 		mutex_lock(&hr_open_lock);
-		if (sc->other == HR_OTHER_RESET)
-			hr_first_map_reset(rc);
-		else
-			hr_first_map(&rc->party[0]);
+		hr_driver_first_map(rc);
 		mutex_unlock(&hr_open_lock);
 	}
 	if (sc->other != HR_OTHER_NONE) {
