@@ -24,6 +24,8 @@
 #   make stock    Debian's own 6.12 and 7.3 kernels, no kernel build
 #   make vtd      the real VT-d driver: QEMU's intel-iommu in a real kdump
 #                 capture kernel, rounds on QEMU's edu device, DMA as oracle
+#   make isolation   VT-d's blocking of a device still on a context entry
+#                 copied from the crashed kernel, with and without the fix
 #   make amd      the same on QEMU's AMD-Vi, with Debian's kernels
 #   make lava     each matrix cell as a LAVA job (results/<id>/lava/*/*/job.yaml)
 #   make lava-judge RUN=<that run>   a lab ran the jobs: record and judge them
@@ -89,6 +91,9 @@ API_IOVA ?= $(filter-out 6.12:%,$(API))
 # make cover: the patch under test on each kernel (7.3 has it merged),
 # behind fake_iommu and behind QEMU's VT-d in a real capture kernel
 COVER ?= 6.12:seed-v3 7.3:vanilla 6.12:seed-v3:vtd 7.3:vanilla:vtd
+# make isolation: VT-d leaves a copied context entry live when it blocks a
+# device (docs/reports/vtd-copied-context-blocked.md), and the fix
+ISOLATION ?= 6.12:vanilla:vtd 6.12:vtd-block-copied:vtd 7.3:vanilla:vtd 7.3:vtd-block-copied:vtd
 # make reset: the reset code exists on 7.x only (6.12 is the skip control);
 # upstream is the patch as proposed, double-check-warn the warn-every-time form
 RESET ?= 6.12:seed-v3:vtd 7.3:vanilla:vtd 7.3:double-check:vtd 7.3:double-check-warn:vtd \
@@ -106,7 +111,7 @@ SPLATS ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:va
 LAVA_COLUMNS ?= $(MATRIX)
 LAVA_CHECK ?= 6.12:seed-v3 6.12:seed-v3:vtd
 
-.PHONY: all deps tools run matrix splats stock vtd amd bench sanitize fuzz soak kdump races sweep api groups reset cover flake \
+.PHONY: all deps tools run matrix splats stock vtd isolation amd bench sanitize fuzz soak kdump races sweep api groups reset cover flake \
 	lava lava-check lava-judge judge presubmit selftest check full shell modules clean distclean
 
 all: tools
@@ -131,6 +136,10 @@ stock: tools
 
 vtd: tools
 	@$(LC) run vtd $(VTD)
+
+isolation: tools
+	@SCENARIOS=$(or $(SCENARIOS),tools/plan/scenarios/isolation) \
+		RUN_NAME=$(or $(RUN_NAME),isolation) $(LC) run vtd $(ISOLATION)
 
 amd: tools
 	@$(LC) run amd $(AMD)
@@ -206,6 +215,8 @@ check: presubmit
 	@$(MAKE) -s stock JOBS=2
 	@$(MAKE) -s vtd VTD=6.12:seed-v3:vtd SCENARIOS=tools/plan/scenarios/vtd-smoke RUN_NAME=vtd-smoke
 	@$(MAKE) -s vtd VTD=6.12:vtd-oracle-control:vtd SCENARIOS=tools/plan/scenarios/vtd-oracle RUN_NAME=vtd-oracle
+	@$(MAKE) -s isolation ISOLATION="6.12:vanilla:vtd 6.12:vtd-block-copied:vtd" \
+		SCENARIOS=tools/plan/scenarios/isolation-smoke RUN_NAME=isolation-smoke JOBS=2
 	@$(MAKE) -s kdump JOBS=2
 	@$(MAKE) -s sweep SWEEP=6.12:seed-v3 SWEEP_VTD=6.12:seed-v3:vtd RUN_NAME=sweep-smoke
 	@$(MAKE) -s api API=6.12:seed-v3 SCENARIOS=tools/plan/scenarios/api-smoke RUN_NAME=api-smoke \
@@ -234,6 +245,7 @@ full: check
 	@$(MAKE) -s api JOBS=2
 	@$(MAKE) -s groups GROUP_COLUMNS="$(filter-out 6.12:vanilla 6.12:seed-v3,$(GROUP_COLUMNS))" JOBS=2
 	@$(MAKE) -s reset JOBS=2
+	@$(MAKE) -s isolation JOBS=2
 	@$(MAKE) -s cover JOBS=2
 	@$(LC) count-reports $(or $(RESULTS),results)/$(LC_RUN_ID)
 

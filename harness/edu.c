@@ -24,7 +24,7 @@
 #define HR_EDU_CMD_RUN	BIT(0)
 #define HR_EDU_CMD_TO_RAM	BIT(1)
 #define HR_EDU_BUF	0x40000
-/* The engine's addresses are 28 bits wide. */
+/* QEMU's default width of the engine's addresses (the VM widens it). */
 #define HR_EDU_DMA_BITS	28
 
 struct hr_edu {

@@ -135,6 +135,15 @@ struct hr_scenario {
 	bool any_devices;	/* its own round function, but no fake_iommu hook */
 	enum hr_reset reset;	/* HR_OTHER_RESET: the reset its party does */
 	bool maps_may_fail;	/* failures are injected: a failed map is no bug */
+	const struct hr_isolation *isolation;	/* blocked_dma's case */
+};
+
+/* blocked_dma's cases (isolation.c): where the claim is made, on what. */
+struct hr_isolation {
+	bool capture;		/* a capture kernel: edu still on a copied entry */
+	bool identity;		/* the first kernel ran edu 1:1 (iommu=pt) */
+	bool redefer;		/* attached once, then deferred again (rescan) */
+	bool own_target;	/* after the claim: a page of this kernel's own */
 };
 
 /* The reset party of the reset scenarios (reset.c). */

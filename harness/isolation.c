@@ -7,17 +7,18 @@
  * (device_block_translation(): !info->domain_attached), so the copied
  * entry may stay live while the core believes the device blocked.
  *
- * edu_plant, before the crash: map two pages for edu, put a pattern in
- * edu's buffer, leave the pages zeroed and mapped. The guest passes their
- * IOVAs and physical addresses to the capture kernel, which loads this
- * module with them (planted_iova, planted_phys: read-only once loaded,
- * and used only in a capture kernel, only on pages outside its own
- * memory: the crashed kernel's, which /proc/vmcore serves as well).
- * blocked_dma, in the capture kernel, with no DMA-API
- * driver bound: edu writes its buffer to the first page (the control: the
- * copied entry must carry it, maps_ok), then, once DMA ownership is
- * claimed as VFIO does, to the second (other_ok if it lands, other_failed
- * if blocked). A pattern in the second page is a DMA the core believed
+ * edu_plant, before the crash (or before the claim, in the first kernel):
+ * map two pages for edu, put a pattern in edu's buffer, leave the pages
+ * zeroed and mapped. The guest passes their IOVAs and physical addresses
+ * to the capture kernel, which loads this module with them (planted_iova,
+ * planted_phys: read-only once loaded, and used only on pages outside its
+ * own memory: the crashed kernel's, which /proc/vmcore serves as well).
+ * blocked_dma and its cases (struct hr_isolation), with no DMA-API driver
+ * bound: edu writes its buffer to the first page (the control: the copied
+ * entry, or the first kernel's default domain, must carry it, maps_ok),
+ * then, once DMA ownership is claimed as VFIO does, to the second page or
+ * to a page of this kernel's own that nothing maps (other_ok if it lands,
+ * other_failed if blocked). A pattern there is a DMA the core believed
  * blocked: counted inconsistent.
  */
 #include <linux/crash_dump.h>
@@ -27,6 +28,7 @@
 #include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/slab.h>
 
 #include "harness.h"
 
@@ -56,7 +58,11 @@ int hr_plant_round(struct hr_run *run)
 	if (!regs)
 		ret = -ENXIO;
 	for (i = 0; i < HR_PLANTS && !ret; i++) {
-		page[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		/*
+		 * Below edu's 28-bit DMA mask: an identity default domain
+		 * (iommu=pt) maps them 1:1 instead of bouncing them.
+		 */
+		page[i] = alloc_page(GFP_KERNEL | GFP_DMA | __GFP_ZERO);
 		if (!page[i]) {
 			ret = -ENOMEM;
 			break;
@@ -95,34 +101,145 @@ int hr_plant_round(struct hr_run *run)
 	return ret;
 }
 
-/* Has the crashed kernel's page @i received edu's buffer? */
-static int hr_planted_has_pattern(int i, bool *landed)
+/* Has page @phys received edu's buffer? */
+static int hr_page_has_pattern(phys_addr_t phys, bool *landed)
 {
-	void *old = memremap(planted_phys[i], PAGE_SIZE, MEMREMAP_WB);
+	void *va = memremap(phys, PAGE_SIZE, MEMREMAP_WB);
 
-	if (!old)
+	if (!va)
 		return -ENOMEM;
-	*landed = hr_edu_has_pattern(old, HR_PLANT_SEED);
-	memunmap(old);
+	*landed = hr_edu_has_pattern(va, HR_PLANT_SEED);
+	memunmap(va);
 	return 0;
 }
 
-/* edu writes its buffer to planted page @i: did it land there? */
-static int hr_planted_dma(void __iomem *regs, int i, bool *landed)
+/* edu writes its buffer to @iova: did it land in page @phys? */
+static int hr_target_dma(void __iomem *regs, dma_addr_t iova, phys_addr_t phys, bool *landed)
 {
-	int ret = hr_edu_transfer(regs, planted_iova[i], true);
+	int ret = hr_edu_transfer(regs, iova, true);
 
-	return ret ? ret : hr_planted_has_pattern(i, landed);
+	return ret ? ret : hr_page_has_pattern(phys, landed);
 }
 
-static int hr_blocked_dma(struct hr_run *run, struct pci_dev *pdev, void __iomem *regs)
+/* edu, with no driver bound, enabled for DMA the way an owner would. */
+static void __iomem *hr_edu_open(struct pci_dev **pdevp)
 {
+	struct pci_dev *pdev = pci_get_device(HR_EDU_VENDOR, HR_EDU_DEVICE, NULL);
+	void __iomem *regs;
+
+	*pdevp = pdev;
+	if (!pdev)
+		return NULL;
+	device_release_driver(&pdev->dev);
+	if (pci_enable_device(pdev))
+		return NULL;
+	pci_set_master(pdev);
+	regs = pci_iomap(pdev, 0, 0);
+	if (!regs)
+		pci_disable_device(pdev);
+	return regs;
+}
+
+static void hr_edu_close(struct pci_dev *pdev, void __iomem *regs)
+{
+	if (regs) {
+		pci_iounmap(pdev, regs);
+		pci_disable_device(pdev);
+	}
+	pci_dev_put(pdev);
+}
+
+/* Is edu's attach deferred as the case wants it (capture kernel only)? */
+static const char *hr_deferral_wrong(const struct hr_isolation *iso, struct pci_dev *pdev)
+{
+	if (!pdev->dev.iommu)
+		return "edu is not behind an IOMMU";
+	if (iso->capture && !pdev->dev.iommu->attach_deferred)
+		return "edu is not deferred: not a capture kernel behind the IOMMU";
+	if (!iso->capture && pdev->dev.iommu->attach_deferred)
+		return "edu is deferred: not a first kernel";
+	return NULL;
+}
+
+/*
+ * blocked_dma_redefer: a driver's first map attaches edu (the copied entry
+ * goes), then PCI remove + rescan defers it again, as every round of the
+ * vtd columns does: a deferred device with no copied entry behind it.
+ */
+static int hr_redefer(struct hr_run *run)
+{
+	struct device *dev = hr_edu_add(run);
+	void *buf;
+	dma_addr_t iova;
+	int ret;
+
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	ret = buf ? 0 : -ENOMEM;
+	if (!ret) {
+		iova = dma_map_single(dev, buf, PAGE_SIZE, DMA_BIDIRECTIONAL);
+		ret = dma_mapping_error(dev, iova);
+	}
+	if (!ret) {
+		/* edu works on the domain its first map attached */
+		ret = hr_edu_reaches(dev, buf, iova, HR_PLANT_SEED + 1);
+		dma_unmap_single(dev, iova, PAGE_SIZE, DMA_BIDIRECTIONAL);
+		if (ret)
+			run->error = "edu's DMA failed after its driver's first map";
+	}
+	kfree(buf);
+	hr_pci_put(dev);
+	if (ret)
+		return ret;
+	/* Found again, with its driver: unbound by the owner's open next. */
+	dev = hr_edu_add(run);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	hr_pci_put(dev);
+	return 0;
+}
+
+/* After the claim: edu writes to the case's target; did it land? */
+static int hr_claimed_dma(struct hr_run *run, struct pci_dev *pdev, void __iomem *regs,
+			  bool *landed)
+{
+	const struct hr_isolation *iso = run->sc->isolation;
+	struct page *own = NULL;
+	dma_addr_t iova = planted_iova[1];
+	phys_addr_t phys = planted_phys[1];
+	int ret;
+
+	if (iso->own_target) {
+		/* This kernel's page, which nothing maps: reachable only 1:1. */
+		own = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!own)
+			return -ENOMEM;
+		phys = page_to_phys(own);
+		iova = phys;
+	}
+	ret = iommu_device_claim_dma_owner(&pdev->dev, run);
+	if (!ret) {
+		ret = hr_target_dma(regs, iova, phys, landed);
+		iommu_device_release_dma_owner(&pdev->dev);
+	}
+	/* A transfer that hung may still land: never give the page back. */
+	if (own && ret != -ETIMEDOUT)
+		__free_page(own);
+	return ret;
+}
+
+static int hr_blocked_dma(struct hr_run *run)
+{
+	const struct hr_isolation *iso = run->sc->isolation;
+	struct pci_dev *pdev;
+	void __iomem *regs;
 	bool landed;
 	int i, ret;
 
 	/* The pattern must come from these DMAs, not be there already. */
 	for (i = 0; i < HR_PLANTS; i++) {
-		ret = hr_planted_has_pattern(i, &landed);
+		ret = hr_page_has_pattern(planted_phys[i], &landed);
 		if (ret)
 			return ret;
 		if (landed) {
@@ -130,20 +247,28 @@ static int hr_blocked_dma(struct hr_run *run, struct pci_dev *pdev, void __iomem
 			return -EINVAL;
 		}
 	}
-	ret = hr_planted_dma(regs, 0, &landed);
+	regs = hr_edu_open(&pdev);
+	run->error = pdev ? hr_deferral_wrong(iso, pdev) : NULL;
+	ret = !regs ? -ENODEV : run->error ? -EINVAL :
+	      hr_target_dma(regs, planted_iova[0], planted_phys[0], &landed);
+	hr_edu_close(pdev, regs);
 	if (ret)
 		return ret;
 	if (!landed) {
 		run->maps_failed++;
-		run->error = "the copied entry did not carry the control DMA";
+		run->error = "edu's DMA did not reach the first planted page (the control)";
 		return 0;
 	}
 	run->maps_ok++;
-	ret = iommu_device_claim_dma_owner(&pdev->dev, run);
-	if (ret)
-		return ret;
-	ret = hr_planted_dma(regs, 1, &landed);
-	iommu_device_release_dma_owner(&pdev->dev);
+	if (iso->redefer) {
+		ret = hr_redefer(run);
+		if (ret)
+			return ret;
+	}
+	regs = hr_edu_open(&pdev);
+	run->error = pdev ? hr_deferral_wrong(iso, pdev) : NULL;
+	ret = !regs ? -ENODEV : run->error ? -EINVAL : hr_claimed_dma(run, pdev, regs, &landed);
+	hr_edu_close(pdev, regs);
 	if (ret)
 		return ret;
 	if (landed) {
@@ -156,22 +281,31 @@ static int hr_blocked_dma(struct hr_run *run, struct pci_dev *pdev, void __iomem
 }
 
 /*
- * The planted pages as the capture kernel got them: two of each, page
- * aligned, and none in this kernel's own System RAM (so never memory it
- * allocates from).
+ * The planted pages as this kernel got them: two of each, page aligned,
+ * mapped 1:1 exactly when the case says the first kernel ran edu on an
+ * identity domain, and in a capture kernel none in its own System RAM (so
+ * never memory it allocates from).
  */
-static const char *hr_planted_invalid(void)
+static const char *hr_planted_invalid(const struct hr_isolation *iso)
 {
 	int i;
 
 	if (hr_nr_iova != HR_PLANTS || hr_nr_phys != HR_PLANTS || !planted_phys[1])
 		return "planted_iova and planted_phys not set: edu_plant before the crash";
-	if (!is_kdump_kernel())
-		return "planted pages are read only in a capture kernel";
+	if (iso->capture != is_kdump_kernel())
+		return iso->capture ? "this case runs in a capture kernel" :
+				      "this case runs in the first kernel";
 	for (i = 0; i < HR_PLANTS; i++) {
+		bool one_to_one = planted_iova[i] == planted_phys[i];
+
 		if (!PAGE_ALIGNED(planted_iova[i]) || !PAGE_ALIGNED(planted_phys[i]))
 			return "a planted page is not page aligned";
-		if (region_intersects(planted_phys[i], PAGE_SIZE, IORESOURCE_SYSTEM_RAM,
+		if (one_to_one && !iso->identity)
+			return "edu was mapped 1:1: iommu=pt in the first kernel";
+		if (!one_to_one && iso->identity)
+			return "edu was not mapped 1:1: no iommu=pt in the first kernel";
+		if (iso->capture &&
+		    region_intersects(planted_phys[i], PAGE_SIZE, IORESOURCE_SYSTEM_RAM,
 				      IORES_DESC_NONE) != REGION_DISJOINT)
 			return "a planted page is in this kernel's own memory";
 	}
@@ -180,36 +314,11 @@ static const char *hr_planted_invalid(void)
 
 int hr_blocked_round(struct hr_run *run)
 {
-	struct pci_dev *pdev = pci_get_device(HR_EDU_VENDOR, HR_EDU_DEVICE, NULL);
-	void __iomem *regs;
-	int ret = -EINVAL;
+	int ret;
 
-	if (!pdev)
-		return -ENODEV;
-	run->error = hr_planted_invalid();
-	if (run->error)
-		goto out;
-	/* An owner such as VFIO claims a device no DMA-API driver is bound to. */
-	device_release_driver(&pdev->dev);
-	if (!pdev->dev.iommu || !pdev->dev.iommu->attach_deferred) {
-		run->error = "edu is not deferred: not a capture kernel behind the IOMMU";
-		goto out;
-	}
-	ret = pci_enable_device(pdev);
-	if (ret)
-		goto out;
-	pci_set_master(pdev);
-	regs = pci_iomap(pdev, 0, 0);
-	if (regs) {
-		ret = hr_blocked_dma(run, pdev, regs);
-		pci_iounmap(pdev, regs);
-	} else {
-		ret = -ENOMEM;
-	}
-	pci_disable_device(pdev);
-out:
+	run->error = hr_planted_invalid(run->sc->isolation);
+	ret = run->error ? -EINVAL : hr_blocked_dma(run);
 	if (ret)
 		run->setup_failures++;
-	pci_dev_put(pdev);
 	return ret;
 }

@@ -89,6 +89,10 @@ void hr_report(struct hr_run *run, struct seq_buf *s, int status)
 	if (run->sc->other == HR_OTHER_RESET)
 		seq_buf_printf(s, "# count reset_cycles: %lu\n# count maps_refused: %lu\n",
 			       run->reset_cycles, run->maps_failed);
+	/* blocked_dma's cases: where edu's DMA after the claim went */
+	if (run->sc->isolation)
+		seq_buf_printf(s, "# count dma_blocked: %lu\n# count dma_landed: %lu\n",
+			       run->other_failed, run->other_ok);
 	for (i = 0; i < FI_NR_COUNTERS; i++)
 		seq_buf_printf(s, "# %s %s: %ld\n", i < FI_NR_DETECTORS ? "detector" : "count",
 			       fi_counter_names[i], run->after[i] - run->before[i]);

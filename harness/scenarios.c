@@ -92,6 +92,17 @@ static const struct hr_param hr_p_plant[] = {
 	{ "rounds", 1, 1, 1 }, HR_TIMEOUT, { }
 };
 
+/* blocked_dma's cases: the crash leaves edu on a copied entry, or not. */
+static const struct hr_isolation hr_iso_copied = { .capture = true };
+
+static const struct hr_isolation hr_iso_copied_pt = {
+	.capture = true, .identity = true, .own_target = true
+};
+
+static const struct hr_isolation hr_iso_redefer = { .capture = true, .redefer = true };
+static const struct hr_isolation hr_iso_first = { };
+static const struct hr_isolation hr_iso_first_pt = { .identity = true };
+
 static const struct hr_param hr_p_bench[] = {
 	HR_ROUNDS(5), HR_TIMEOUT, HR_THREADS(1), { "path", 0, 0, 2, hr_bench_paths },
 	{ "iters", 2000, 1, 1000000 }, { "op", 0, 0, 1, hr_bench_ops }, { }
@@ -374,6 +385,39 @@ const struct hr_scenario hr_scenarios[] = {
 		.params = hr_p_plant,
 		.run = hr_blocked_round,
 		.real_device = true,
+		.isolation = &hr_iso_copied,
+	}, {
+		.name = "blocked_dma_pt",
+		.what = "the same after an iommu=pt first kernel; then DMA to a page of its own",
+		.class = HR_LEGAL,
+		.params = hr_p_plant,
+		.run = hr_blocked_round,
+		.real_device = true,
+		.isolation = &hr_iso_copied_pt,
+	}, {
+		.name = "blocked_dma_redefer",
+		.what = "the same, but edu attached once and deferred again before the claim",
+		.class = HR_LEGAL,
+		.params = hr_p_plant,
+		.run = hr_blocked_round,
+		.real_device = true,
+		.isolation = &hr_iso_redefer,
+	}, {
+		.name = "blocked_dma_first",
+		.what = "the claim in the first kernel, edu on a translated default domain",
+		.class = HR_LEGAL,
+		.params = hr_p_plant,
+		.run = hr_blocked_round,
+		.real_device = true,
+		.isolation = &hr_iso_first,
+	}, {
+		.name = "blocked_dma_first_pt",
+		.what = "the claim in the first kernel, edu on an identity default domain",
+		.class = HR_LEGAL,
+		.params = hr_p_plant,
+		.run = hr_blocked_round,
+		.real_device = true,
+		.isolation = &hr_iso_first_pt,
 	}, {
 		.name = "bench",
 		.what = "ns per map+unmap or per map: attached, first map, attached with BHs off",

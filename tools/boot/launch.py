@@ -64,7 +64,10 @@ def qemu_options(vm: VM) -> tuple:
         # the IOMMU listed before the PCI devices it translates
         iommu = MACHINES[vm.iommu] + (",device-iotlb=on" if vm.ats else "")
         machine = ["-machine", "q35", "-device", iommu, "-nic", "none"]
-        machine += ["-device", "edu"] * vm.edu
+        # the harness keeps edu's DMA mask at QEMU's default 28 bits; the
+        # engine reaches all of the guest's 1 GiB, so blocked_dma_pt can aim
+        # it at any page of the capture kernel's
+        machine += ["-device", "edu,dma_mask=0xffffffff"] * vm.edu
         machine += ATS_DEVICE if vm.ats else []
     append = "%s %s" % (CONSOLE, vm.append)
     if vm.iommu == "vtd":

@@ -89,11 +89,16 @@ def column_boots(columns: list, lines: list, judge: str, knobs: dict, flavour: s
         if knobs and col.iommu != "fake":
             raise Refused("column %s: KNOBS are fake_iommu's, not the real IOMMU driver's" % text)
         for name, line in zip(boot_names(lines), lines):
-            if col.capture:
+            first = (base.append + " " + steps.first_kernel_append(line)).strip()
+            if col.capture and steps.claim_in_first_kernel(line):
+                script, asked = steps.first_kernel(line, col.iommu, gcov)
+                vm = VM(**dict(vars(base), kdump=False, iommu=col.iommu, append=first))
+                label = "normal"
+            elif col.capture:
                 append = CAPTURE_APPEND + (" intel_iommu=on" if col.iommu == "vtd" else "")
                 script, asked = steps.capture(line, append, col.iommu, gcov)
                 vm = VM(**dict(vars(base), kdump=False, capture=True, iommu=col.iommu,
-                               ats=col.iommu == "vtd" and steps.needs_ats(line)))
+                               ats=col.iommu == "vtd" and steps.needs_ats(line), append=first))
                 label = "kdump"
             else:
                 script, asked = steps.scenario(line, knobs, gcov=gcov)

@@ -22,6 +22,28 @@ def needs_ats(line: str) -> bool:
     return line.split(" ")[0] in _ATS
 
 
+# blocked_dma's cases (harness/isolation.c) as boots: is the claim made in
+# a capture kernel (edu_plant, then the crash) or in the first kernel (edu_plant,
+# then the claim), and what the first kernel's command line adds (iommu=pt:
+# edu on an identity default domain, so a capture kernel copies a
+# pass-through context entry).
+_ISOLATION = {
+    "blocked_dma": (True, ""),
+    "blocked_dma_pt": (True, "iommu=pt"),
+    "blocked_dma_redefer": (True, ""),
+    "blocked_dma_first": (False, ""),
+    "blocked_dma_first_pt": (False, "iommu=pt"),
+}
+
+
+def claim_in_first_kernel(line: str) -> bool:
+    return not _ISOLATION.get(line.split(" ")[0], (True, ""))[0]
+
+
+def first_kernel_append(line: str) -> str:
+    return _ISOLATION.get(line.split(" ")[0], (True, ""))[1]
+
+
 def _header(iommu: str, line: str = "") -> str:
     s = ". /lib/lockcheck/lib.sh\n"
     if iommu in _WATCH:
@@ -93,7 +115,7 @@ def capture(line: str, kexec_append: str, iommu: str = "fake", gcov: bool = Fals
     _check_line(line)
     s = _header(iommu, line)
     planted = ""
-    if line.split(" ")[0] == "blocked_dma":
+    if line.split(" ")[0] in _ISOLATION:
         s += _PLANT
         planted = "$(planted)"
     s += ("if [ -e /proc/vmcore ]; then\n"
@@ -112,6 +134,13 @@ def capture(line: str, kexec_append: str, iommu: str = "fake", gcov: bool = Fals
           % ('HR_ARGS="${HR_ARGS:-}$(planted_args)" ' if planted else "", _prep(line), line,
              _gcov(gcov, "capture", "\t"), kexec_append, planted, _gcov(gcov, "first")))
     return s + _END, [line]
+
+
+def first_kernel(line: str, iommu: str, gcov: bool = False):
+    """blocked_dma's first-kernel cases: edu_plant, then LINE, no crash."""
+    _check_line(line)
+    return (_header(iommu, line) + _PLANT + 'planted >/dev/null\nscenario "%s"\ndown\n'
+            % line + _gcov(gcov, "boot") + _END, [line])
 
 
 def races(line: str, skip_watch: int):

@@ -408,7 +408,7 @@ def test_capture_part_and_steps_archive(tmp_path):
 def test_qemu_options():
     common, machine, append = launch.qemu_options(VM(iommu="vtd", edu=2, kdump=False))
     assert machine == ["-machine", "q35", "-device", "intel-iommu", "-nic", "none",
-                       "-device", "edu", "-device", "edu"]
+                       "-device", "edu,dma_mask=0xffffffff", "-device", "edu,dma_mask=0xffffffff"]
     assert "intel_iommu=on" in append and "elfcorehdr" not in append
     assert " ".join(common) == "-accel tcg,thread=multi -cpu max -smp 2 -m 1G -no-reboot"
     assert launch.accelerator(VM(icount=True)) == "tcg-icount"

@@ -99,7 +99,8 @@ def checkpatch() -> None:
         check("modules pass %s's checkpatch --strict" % kv, p.returncode == 0, first)
         # the patches written to a submission's standard
         for name, glob in (("upstream", "upstream/*.patch"),
-                           ("keep-deferral", "keep-deferral/7.3/*.patch")):
+                           ("keep-deferral", "keep-deferral/7.3/*.patch"),
+                           ("vtd-block-copied", "vtd-block-copied/**/*.patch")):
             # no kernel git tree here to look commit ids up in: a Fixes: id
             # is checked against the lists' pages instead (the patch says so)
             p = subprocess.run(["perl", str(cp), "--strict", "--ignore", "UNKNOWN_COMMIT_ID"] +
