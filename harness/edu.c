@@ -24,7 +24,7 @@
 #define HR_EDU_CMD_RUN	BIT(0)
 #define HR_EDU_CMD_TO_RAM	BIT(1)
 #define HR_EDU_BUF	0x40000
-/* QEMU's default width of the engine's addresses (the VM widens it). */
+/* QEMU's default width of the engine's addresses (the VM widens it to 32). */
 #define HR_EDU_DMA_BITS	28
 
 struct hr_edu {
@@ -145,6 +145,13 @@ static int hr_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		return ret;
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(HR_EDU_DMA_BITS));
+	/*
+	 * Direct DMA (an identity default domain) refuses a mask below the
+	 * kernel's lowest zone, 4 GiB without ZONE_DMA: the VM's edu reaches
+	 * 32 bits (tools/boot/launch.py).
+	 */
+	if (ret)
+		ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32));
 	if (ret)
 		return ret;
 	edu->regs = pcim_iomap(pdev, 0, 0);

@@ -58,11 +58,7 @@ int hr_plant_round(struct hr_run *run)
 	if (!regs)
 		ret = -ENXIO;
 	for (i = 0; i < HR_PLANTS && !ret; i++) {
-		/*
-		 * Below edu's 28-bit DMA mask: an identity default domain
-		 * (iommu=pt) maps them 1:1 instead of bouncing them.
-		 */
-		page[i] = alloc_page(GFP_KERNEL | GFP_DMA | __GFP_ZERO);
+		page[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
 		if (!page[i]) {
 			ret = -ENOMEM;
 			break;

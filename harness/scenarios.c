@@ -395,6 +395,22 @@ const struct hr_scenario hr_scenarios[] = {
 		.real_device = true,
 		.isolation = &hr_iso_copied_pt,
 	}, {
+		.name = "blocked_dma_sm",
+		.what = "blocked_dma with VT-d in scalable mode (the VM's), both kernels",
+		.class = HR_LEGAL,
+		.params = hr_p_plant,
+		.run = hr_blocked_round,
+		.real_device = true,
+		.isolation = &hr_iso_copied,
+	}, {
+		.name = "blocked_dma_pt_sm",
+		.what = "blocked_dma_pt with VT-d in scalable mode (the VM's), both kernels",
+		.class = HR_LEGAL,
+		.params = hr_p_plant,
+		.run = hr_blocked_round,
+		.real_device = true,
+		.isolation = &hr_iso_copied_pt,
+	}, {
 		.name = "blocked_dma_redefer",
 		.what = "the same, but edu attached once and deferred again before the claim",
 		.class = HR_LEGAL,

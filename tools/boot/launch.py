@@ -41,6 +41,14 @@ def validate(vm: VM) -> None:
         raise Refused("VM_EDU=%s must be 1 to 4 edu devices" % vm.edu)
     if vm.ats and vm.iommu != "vtd":
         raise Refused("an ATS device needs VM_IOMMU=vtd (QEMU's intel-iommu device-iotlb=on)")
+    if vm.sm and vm.iommu != "vtd":
+        raise Refused("scalable mode needs VM_IOMMU=vtd (QEMU's intel-iommu x-scalable-mode=on)")
+
+
+def intel_iommu(sm: bool) -> str:
+    """VT-d on, in scalable mode where QEMU's is (Debian's configs leave
+    INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON off)."""
+    return "intel_iommu=on,sm_on" if sm else "intel_iommu=on"
 
 
 def accelerator(vm: VM) -> str:
@@ -62,7 +70,8 @@ def qemu_options(vm: VM) -> tuple:
     machine = []
     if vm.iommu in MACHINES:
         # the IOMMU listed before the PCI devices it translates
-        iommu = MACHINES[vm.iommu] + (",device-iotlb=on" if vm.ats else "")
+        iommu = (MACHINES[vm.iommu] + (",device-iotlb=on" if vm.ats else "")
+                 + (",x-scalable-mode=on" if vm.sm else ""))
         machine = ["-machine", "q35", "-device", iommu, "-nic", "none"]
         # the harness keeps edu's DMA mask at QEMU's default 28 bits; the
         # engine reaches all of the guest's 1 GiB, so blocked_dma_pt can aim
@@ -71,7 +80,7 @@ def qemu_options(vm: VM) -> tuple:
         machine += ATS_DEVICE if vm.ats else []
     append = "%s %s" % (CONSOLE, vm.append)
     if vm.iommu == "vtd":
-        append += " intel_iommu=on"
+        append += " " + intel_iommu(vm.sm)
     if vm.kdump:
         append += " " + ELFCOREHDR
     return common, machine, append

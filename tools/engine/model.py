@@ -108,6 +108,7 @@ class VM:
     iommu: str = "fake"
     edu: int = 1
     ats: bool = False         # vtd: a PCIe device with ATS (the reset scenarios)
+    sm: bool = False          # vtd: scalable mode (blocked_dma's _sm cases)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from engine.engine import Plan
 from engine.model import VM, Boot, parse_column
 from engine.util import TOOLS, Refused, positive
 from judge.verdicts import EXPECTED, FINDINGS
+from boot import launch
 from plan import steps
 from report import findings as findings_report
 from report import races as races_report
@@ -89,16 +90,19 @@ def column_boots(columns: list, lines: list, judge: str, knobs: dict, flavour: s
         if knobs and col.iommu != "fake":
             raise Refused("column %s: KNOBS are fake_iommu's, not the real IOMMU driver's" % text)
         for name, line in zip(boot_names(lines), lines):
-            first = (base.append + " " + steps.first_kernel_append(line)).strip()
-            if col.capture and steps.claim_in_first_kernel(line):
+            iso = steps.isolation(line)
+            vtd = dict(ats=col.iommu == "vtd" and steps.needs_ats(line),
+                       sm=col.iommu == "vtd" and iso.sm, iommu=col.iommu,
+                       append=(base.append + " " + iso.first_append).strip())
+            if col.capture and not iso.capture:
                 script, asked = steps.first_kernel(line, col.iommu, gcov)
-                vm = VM(**dict(vars(base), kdump=False, iommu=col.iommu, append=first))
+                vm = VM(**dict(vars(base), kdump=False, **vtd))
                 label = "normal"
             elif col.capture:
-                append = CAPTURE_APPEND + (" intel_iommu=on" if col.iommu == "vtd" else "")
+                append = CAPTURE_APPEND + (" " + launch.intel_iommu(vtd["sm"])
+                                           if col.iommu == "vtd" else "")
                 script, asked = steps.capture(line, append, col.iommu, gcov)
-                vm = VM(**dict(vars(base), kdump=False, capture=True, iommu=col.iommu,
-                               ats=col.iommu == "vtd" and steps.needs_ats(line), append=first))
+                vm = VM(**dict(vars(base), kdump=False, capture=True, **vtd))
                 label = "kdump"
             else:
                 script, asked = steps.scenario(line, knobs, gcov=gcov)

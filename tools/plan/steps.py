@@ -3,6 +3,8 @@ script (busybox sh; helpers in tools/guest/lib.sh) and the scenario lines it
 runs, in order: what a boot asked for is known here, never read back out of
 the script."""
 
+from typing import NamedTuple
+
 from engine.util import Refused
 
 _WATCH = {"vtd": "intel_iommu_attach_device", "amd": "amd_iommu_attach_device"}
@@ -22,26 +24,27 @@ def needs_ats(line: str) -> bool:
     return line.split(" ")[0] in _ATS
 
 
-# blocked_dma's cases (harness/isolation.c) as boots: is the claim made in
-# a capture kernel (edu_plant, then the crash) or in the first kernel (edu_plant,
-# then the claim), and what the first kernel's command line adds (iommu=pt:
-# edu on an identity default domain, so a capture kernel copies a
-# pass-through context entry).
+class Isolation(NamedTuple):
+    """blocked_dma's cases (harness/isolation.c) as boots."""
+    capture: bool = True      # the claim in a capture kernel (edu_plant, then the crash)
+    first_append: str = ""    # the first kernel's command line adds (iommu=pt: edu 1:1)
+    sm: bool = False          # VT-d in scalable mode, both kernels
+
+
 _ISOLATION = {
-    "blocked_dma": (True, ""),
-    "blocked_dma_pt": (True, "iommu=pt"),
-    "blocked_dma_redefer": (True, ""),
-    "blocked_dma_first": (False, ""),
-    "blocked_dma_first_pt": (False, "iommu=pt"),
+    "blocked_dma": Isolation(),
+    "blocked_dma_pt": Isolation(first_append="iommu=pt"),
+    "blocked_dma_redefer": Isolation(),
+    "blocked_dma_first": Isolation(capture=False),
+    "blocked_dma_first_pt": Isolation(capture=False, first_append="iommu=pt"),
+    "blocked_dma_sm": Isolation(sm=True),
+    "blocked_dma_pt_sm": Isolation(first_append="iommu=pt", sm=True),
 }
 
 
-def claim_in_first_kernel(line: str) -> bool:
-    return not _ISOLATION.get(line.split(" ")[0], (True, ""))[0]
-
-
-def first_kernel_append(line: str) -> str:
-    return _ISOLATION.get(line.split(" ")[0], (True, ""))[1]
+def isolation(line: str) -> Isolation:
+    """The line's case, or how every other line boots."""
+    return _ISOLATION.get(line.split(" ")[0], Isolation())
 
 
 def _header(iommu: str, line: str = "") -> str:

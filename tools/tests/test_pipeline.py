@@ -153,6 +153,24 @@ def test_steps_say_what_they_ask():
         steps.bench(1, 1, "nope")
 
 
+def test_isolation_boots_where_the_case_claims(env, tmp_path):
+    """blocked_dma's cases: the first kernel's command line and the kernel
+    the claim is made in come from the case, on vtd columns only."""
+    lst = tmp_path / "iso"
+    lst.write_text("blocked_dma\nblocked_dma_pt\nblocked_dma_first_pt\n")
+    os.environ["SCENARIOS"] = str(lst)
+    try:
+        plan = modes.MODES["vtd"](["6.12:vanilla:vtd"])
+    finally:
+        del os.environ["SCENARIOS"]
+    copied, pt, first = plan.boots
+    assert copied.vm.capture and "iommu=pt" not in copied.vm.append
+    assert pt.vm.capture and "iommu=pt" in pt.vm.append and "$(planted)" in pt.steps
+    assert not first.vm.capture and first.vm.iommu == "vtd" and "iommu=pt" in first.vm.append
+    assert first.label == "normal" and "kexec" not in first.steps
+    assert 'planted >/dev/null\nscenario "blocked_dma_first_pt"' in first.steps
+
+
 def test_cells_count_the_same_line_again():
     col = parse_column("6.12:vanilla")
     b = Boot("b", col, "", ("initramfs",), "", ["a", "b", "a"], "elfcorehdr", "stress", VM())
