@@ -236,7 +236,8 @@ check: presubmit
 # under it), all under the same id.
 full: check
 	@$(MAKE) -s matrix MATRIX="$(filter-out 6.12:%,$(MATRIX))" RUN_NAME=matrix-7.3 JOBS=2
-	@$(MAKE) -s run COLUMNS=7.3:upstream SCENARIOS=tools/plan/scenarios/upstream RUN_NAME=upstream JOBS=2
+	@$(MAKE) -s matrix MATRIX=7.3:upstream RUN_NAME=upstream JOBS=2
+	@$(MAKE) -s splats SPLATS="6.12:double-check 7.3:upstream" RUN_NAME=upstream-splats JOBS=2
 	@$(MAKE) -s vtd VTD="7.3:vanilla:vtd 7.3:double-check:vtd" RUN_NAME=vtd-7.3
 	@$(MAKE) -s sanitize SANITIZE_FLAVOURS=sanitize JOBS=2
 	@$(MAKE) -s fuzz RUN_NAME=fuzz-sanitize
