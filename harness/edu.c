@@ -147,8 +147,8 @@ static int hr_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(HR_EDU_DMA_BITS));
 	/*
 	 * Direct DMA (an identity default domain) refuses a mask below the
-	 * kernel's lowest zone, 4 GiB without ZONE_DMA: the VM's edu reaches
-	 * 32 bits (tools/boot/launch.py).
+	 * lowest zone, min(top of RAM, 4 GiB) without ZONE_DMA: the VM's edu
+	 * reaches 32 bits (tools/boot/launch.py).
 	 */
 	if (ret)
 		ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32));

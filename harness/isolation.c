@@ -117,34 +117,6 @@ static int hr_target_dma(void __iomem *regs, dma_addr_t iova, phys_addr_t phys, 
 	return ret ? ret : hr_page_has_pattern(phys, landed);
 }
 
-/* edu, with no driver bound, enabled for DMA the way an owner would. */
-static void __iomem *hr_edu_open(struct pci_dev **pdevp)
-{
-	struct pci_dev *pdev = pci_get_device(HR_EDU_VENDOR, HR_EDU_DEVICE, NULL);
-	void __iomem *regs;
-
-	*pdevp = pdev;
-	if (!pdev)
-		return NULL;
-	device_release_driver(&pdev->dev);
-	if (pci_enable_device(pdev))
-		return NULL;
-	pci_set_master(pdev);
-	regs = pci_iomap(pdev, 0, 0);
-	if (!regs)
-		pci_disable_device(pdev);
-	return regs;
-}
-
-static void hr_edu_close(struct pci_dev *pdev, void __iomem *regs)
-{
-	if (regs) {
-		pci_iounmap(pdev, regs);
-		pci_disable_device(pdev);
-	}
-	pci_dev_put(pdev);
-}
-
 /* Is edu's attach deferred as the case wants it (capture kernel only)? */
 static const char *hr_deferral_wrong(const struct hr_isolation *iso, struct pci_dev *pdev)
 {
@@ -155,6 +127,44 @@ static const char *hr_deferral_wrong(const struct hr_isolation *iso, struct pci_
 	if (!iso->capture && pdev->dev.iommu->attach_deferred)
 		return "edu is deferred: not a first kernel";
 	return NULL;
+}
+
+/*
+ * edu, with no driver bound, enabled for DMA the way an owner would, and
+ * deferred or not as the case wants it.
+ */
+static int hr_edu_open(struct hr_run *run, struct pci_dev **pdevp, void __iomem **regsp)
+{
+	struct pci_dev *pdev = pci_get_device(HR_EDU_VENDOR, HR_EDU_DEVICE, NULL);
+	int ret;
+
+	*pdevp = pdev;
+	*regsp = NULL;
+	if (!pdev)
+		return -ENODEV;
+	device_release_driver(&pdev->dev);
+	run->error = hr_deferral_wrong(run->sc->isolation, pdev);
+	if (run->error)
+		return -EINVAL;
+	ret = pci_enable_device(pdev);
+	if (ret)
+		return ret;
+	pci_set_master(pdev);
+	*regsp = pci_iomap(pdev, 0, 0);
+	if (!*regsp) {
+		pci_disable_device(pdev);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void hr_edu_close(struct pci_dev *pdev, void __iomem *regs)
+{
+	if (regs) {
+		pci_iounmap(pdev, regs);
+		pci_disable_device(pdev);
+	}
+	pci_dev_put(pdev);
 }
 
 /*
@@ -207,8 +217,11 @@ static int hr_claimed_dma(struct hr_run *run, struct pci_dev *pdev, void __iomem
 	int ret;
 
 	if (iso->own_target) {
-		/* This kernel's page, which nothing maps: reachable only 1:1. */
-		own = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		/*
+		 * This kernel's page, which nothing maps: reachable only 1:1.
+		 * Below 4 GiB, where the VM's edu reaches without clamping.
+		 */
+		own = alloc_page(GFP_KERNEL | GFP_DMA32 | __GFP_ZERO);
 		if (!own)
 			return -ENOMEM;
 		phys = page_to_phys(own);
@@ -243,10 +256,9 @@ static int hr_blocked_dma(struct hr_run *run)
 			return -EINVAL;
 		}
 	}
-	regs = hr_edu_open(&pdev);
-	run->error = pdev ? hr_deferral_wrong(iso, pdev) : NULL;
-	ret = !regs ? -ENODEV : run->error ? -EINVAL :
-	      hr_target_dma(regs, planted_iova[0], planted_phys[0], &landed);
+	ret = hr_edu_open(run, &pdev, &regs);
+	if (!ret)
+		ret = hr_target_dma(regs, planted_iova[0], planted_phys[0], &landed);
 	hr_edu_close(pdev, regs);
 	if (ret)
 		return ret;
@@ -261,9 +273,9 @@ static int hr_blocked_dma(struct hr_run *run)
 		if (ret)
 			return ret;
 	}
-	regs = hr_edu_open(&pdev);
-	run->error = pdev ? hr_deferral_wrong(iso, pdev) : NULL;
-	ret = !regs ? -ENODEV : run->error ? -EINVAL : hr_claimed_dma(run, pdev, regs, &landed);
+	ret = hr_edu_open(run, &pdev, &regs);
+	if (!ret)
+		ret = hr_claimed_dma(run, pdev, regs, &landed);
 	hr_edu_close(pdev, regs);
 	if (ret)
 		return ret;

@@ -73,9 +73,9 @@ def qemu_options(vm: VM) -> tuple:
         iommu = (MACHINES[vm.iommu] + (",device-iotlb=on" if vm.ats else "")
                  + (",x-scalable-mode=on" if vm.sm else ""))
         machine = ["-machine", "q35", "-device", iommu, "-nic", "none"]
-        # the harness keeps edu's DMA mask at QEMU's default 28 bits; the
-        # engine reaches all of the guest's 1 GiB, so blocked_dma_pt can aim
-        # it at any page of the capture kernel's
+        # edu's engine reaches 32 bits, all of the guest's 1 GiB: the
+        # harness's DMA mask stays at QEMU's default 28 where it can (edu.c),
+        # and blocked_dma_pt aims the engine at any page of the capture kernel
         machine += ["-device", "edu,dma_mask=0xffffffff"] * vm.edu
         machine += ATS_DEVICE if vm.ats else []
     append = "%s %s" % (CONSOLE, vm.append)

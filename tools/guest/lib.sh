@@ -105,6 +105,18 @@ kmemleak_scan() {
 	echo clear > /sys/kernel/debug/kmemleak
 }
 
+# scalable_mode: VT-d runs in scalable mode, as sm_supported() decides it
+# (intel_iommu=sm_on and the hardware's SMTS, ecap bit 43), or a case that
+# asks for it would test legacy mode.
+scalable_mode() {
+	_ecap=$(cat /sys/class/iommu/dmar0/intel-iommu/ecap 2>/dev/null) ||
+		{ fail scalable_mode "no /sys/class/iommu/dmar0"; return 1; }
+	[ $(((0x$_ecap >> 43) & 1)) = 1 ] ||
+		{ fail scalable_mode "dmar0 has no scalable mode (ecap $_ecap)"; return 1; }
+	grep -q 'intel_iommu=[^ ]*sm_on' /proc/cmdline ||
+		{ fail scalable_mode "no intel_iommu=sm_on on the command line"; return 1; }
+}
+
 # fault_filters: fault_sweep fails the nth fault point of its thread; open
 # the filters that keep the kernel's failslab and fail_page_alloc off
 # sleeping allocations and order-0 pages (as the iommufd selftest does), and

@@ -91,6 +91,9 @@ def column_boots(columns: list, lines: list, judge: str, knobs: dict, flavour: s
             raise Refused("column %s: KNOBS are fake_iommu's, not the real IOMMU driver's" % text)
         for name, line in zip(boot_names(lines), lines):
             iso = steps.isolation(line)
+            if iso.sm and col.iommu != "vtd":
+                raise Refused("column %s: %s needs VT-d (scalable mode is QEMU's intel-iommu's)"
+                              % (text, line.split(" ")[0]))
             vtd = dict(ats=col.iommu == "vtd" and steps.needs_ats(line),
                        sm=col.iommu == "vtd" and iso.sm, iommu=col.iommu,
                        append=(base.append + " " + iso.first_append).strip())
@@ -271,7 +274,7 @@ def bench(args: list) -> Plan:
 def cover(args: list) -> Plan:
     """make cover: the cover flavour (gcov on tools/build/config/cover.files)
     running the fake scenario lists COVER_LISTS on the fake columns and
-    COVER_VTD on the real IOMMU's; every boot's counters merged per kernel
+    COVER_VTD_LISTS on the real IOMMU's; every boot's counters merged per kernel
     (tools/report/cover.py). Judged as every other run of those lines."""
     if env("FLAVOUR") not in ("", "cover"):
         raise Refused("make cover builds the cover flavour; FLAVOUR=%s does not apply"
@@ -292,7 +295,10 @@ def cover(args: list) -> Plan:
         col_lines = lines if parse_column(text).kver == "6.12" else newer
         boots += column_boots([text], col_lines, "expected", {}, "cover")
     if real:
-        vtd = scenario_lines(env("COVER_VTD", str(SCENARIOS / "vtd")))
+        # the reset list reaches 7.x's reset functions (an ATS device)
+        vtd = []
+        for name in env("COVER_VTD_LISTS", "vtd reset").split():
+            vtd += scenario_lines(str(SCENARIOS / name))
         boots += column_boots(real, vtd, "expected", {}, "cover")
     return Plan(env("RUN_NAME", "cover"), boots, Path(env("EXPECTED", str(EXPECTED))),
                 mode="cover", reports=[cover_report.write])

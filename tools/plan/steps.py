@@ -68,7 +68,8 @@ _PREP = {"fault_sweep": "fault_filters && ", "attach_fault_sweep": "fault_filter
 
 
 def _prep(line: str) -> str:
-    return _PREP.get(line.split(" ")[0], "")
+    sm = "scalable_mode && " if isolation(line).sm else ""
+    return sm + _PREP.get(line.split(" ")[0], "")
 
 
 def _gcov(dump: bool, label: str, indent: str = "") -> str:

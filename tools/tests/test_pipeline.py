@@ -37,7 +37,7 @@ def env(tmp_path, monkeypatch):
                  "JOBS", "RUN_NAME", "EXPECTED", "KDUMP", "VM_SMP", "VM_TIMEOUT",
                  "SANITIZE_FLAVOURS", "STRESS_FLAVOUR", "RACE_ROUNDS", "RACE_VARIANTS", "KCIDB_ORIGIN",
                  "KCIDB_URL_BASE", "LC_RUN_ID", "COLUMNS", "REPEAT", "HOST_LOAD", "COVER_LISTS",
-                 "COVER_VTD"):
+                 "COVER_VTD_LISTS"):
             monkeypatch.delenv(k, raising=False)
     monkeypatch.setenv("RESULTS", str(tmp_path / "results"))
     monkeypatch.setenv("CACHE", str(tmp_path / "cache"))
@@ -169,6 +169,21 @@ def test_isolation_boots_where_the_case_claims(env, tmp_path):
     assert not first.vm.capture and first.vm.iommu == "vtd" and "iommu=pt" in first.vm.append
     assert first.label == "normal" and "kexec" not in first.steps
     assert 'planted >/dev/null\nscenario "blocked_dma_first_pt"' in first.steps
+    # scalable mode: QEMU's and both kernels', checked in the guest; VT-d's only
+    lst.write_text("blocked_dma_pt_sm\n")
+    os.environ["SCENARIOS"] = str(lst)
+    try:
+        sm, = modes.MODES["vtd"](["7.3:vanilla:vtd"]).boots
+        with pytest.raises(Refused) as e:
+            modes.MODES["amd"](["7.3:stock:amd"])
+    finally:
+        del os.environ["SCENARIOS"]
+    assert "needs VT-d" in str(e.value)
+    assert sm.vm.sm and "iommu=pt" in sm.vm.append
+    assert 'scalable_mode && scenario "blocked_dma_pt_sm"' in sm.steps
+    assert "--append=\"console=ttyS0" in sm.steps and "intel_iommu=on,sm_on$(planted)" in sm.steps
+    _, machine, append = launch.qemu_options(sm.vm)
+    assert "intel-iommu,x-scalable-mode=on" in machine and "intel_iommu=on,sm_on" in append
 
 
 def test_cells_count_the_same_line_again():
