@@ -103,6 +103,13 @@ static const struct hr_isolation hr_iso_redefer = { .capture = true, .redefer = 
 static const struct hr_isolation hr_iso_first = { };
 static const struct hr_isolation hr_iso_first_pt = { .identity = true };
 
+/* blocked_dma and its cases (isolation.c): legal, on edu, one claim each. */
+#define HR_ISOLATION(_name, _what, _iso) {				\
+	.name = _name, .what = _what, .class = HR_LEGAL,		\
+	.params = hr_p_plant, .run = hr_blocked_round,			\
+	.real_device = true, .isolation = &(_iso),			\
+}
+
 static const struct hr_param hr_p_bench[] = {
 	HR_ROUNDS(5), HR_TIMEOUT, HR_THREADS(1), { "path", 0, 0, 2, hr_bench_paths },
 	{ "iters", 2000, 1, 1000000 }, { "op", 0, 0, 1, hr_bench_ops }, { }
@@ -378,63 +385,29 @@ const struct hr_scenario hr_scenarios[] = {
 		.params = hr_p_plant,
 		.run = hr_plant_round,
 		.real_device = true,
-	}, {
-		.name = "blocked_dma",
-		.what = "capture kernel: edu DMAs to planted pages, before and after a claim",
-		.class = HR_LEGAL,
-		.params = hr_p_plant,
-		.run = hr_blocked_round,
-		.real_device = true,
-		.isolation = &hr_iso_copied,
-	}, {
-		.name = "blocked_dma_pt",
-		.what = "the same after an iommu=pt first kernel; then DMA to a page of its own",
-		.class = HR_LEGAL,
-		.params = hr_p_plant,
-		.run = hr_blocked_round,
-		.real_device = true,
-		.isolation = &hr_iso_copied_pt,
-	}, {
-		.name = "blocked_dma_sm",
-		.what = "blocked_dma with VT-d in scalable mode (the VM's), both kernels",
-		.class = HR_LEGAL,
-		.params = hr_p_plant,
-		.run = hr_blocked_round,
-		.real_device = true,
-		.isolation = &hr_iso_copied,
-	}, {
-		.name = "blocked_dma_pt_sm",
-		.what = "blocked_dma_pt with VT-d in scalable mode (the VM's), both kernels",
-		.class = HR_LEGAL,
-		.params = hr_p_plant,
-		.run = hr_blocked_round,
-		.real_device = true,
-		.isolation = &hr_iso_copied_pt,
-	}, {
-		.name = "blocked_dma_redefer",
-		.what = "the same, but edu attached once and deferred again before the claim",
-		.class = HR_LEGAL,
-		.params = hr_p_plant,
-		.run = hr_blocked_round,
-		.real_device = true,
-		.isolation = &hr_iso_redefer,
-	}, {
-		.name = "blocked_dma_first",
-		.what = "the claim in the first kernel, edu on a translated default domain",
-		.class = HR_LEGAL,
-		.params = hr_p_plant,
-		.run = hr_blocked_round,
-		.real_device = true,
-		.isolation = &hr_iso_first,
-	}, {
-		.name = "blocked_dma_first_pt",
-		.what = "the claim in the first kernel, edu on an identity default domain",
-		.class = HR_LEGAL,
-		.params = hr_p_plant,
-		.run = hr_blocked_round,
-		.real_device = true,
-		.isolation = &hr_iso_first_pt,
-	}, {
+	},
+	HR_ISOLATION("blocked_dma",
+		     "capture kernel: edu DMAs to planted pages, before and after a claim",
+		     hr_iso_copied),
+	HR_ISOLATION("blocked_dma_pt",
+		     "the same after an iommu=pt first kernel; then DMA to a page of its own",
+		     hr_iso_copied_pt),
+	HR_ISOLATION("blocked_dma_sm",
+		     "blocked_dma with VT-d in scalable mode (the VM's), both kernels",
+		     hr_iso_copied),
+	HR_ISOLATION("blocked_dma_pt_sm",
+		     "blocked_dma_pt with VT-d in scalable mode (the VM's), both kernels",
+		     hr_iso_copied_pt),
+	HR_ISOLATION("blocked_dma_redefer",
+		     "the same, but edu attached once and deferred again before the claim",
+		     hr_iso_redefer),
+	HR_ISOLATION("blocked_dma_first",
+		     "the claim in the first kernel, edu on a translated default domain",
+		     hr_iso_first),
+	HR_ISOLATION("blocked_dma_first_pt",
+		     "the claim in the first kernel, edu on an identity default domain",
+		     hr_iso_first_pt),
+	{
 		.name = "bench",
 		.what = "ns per map+unmap or per map: attached, first map, attached with BHs off",
 		.class = HR_LEGAL,

@@ -153,17 +153,13 @@ def test_steps_say_what_they_ask():
         steps.bench(1, 1, "nope")
 
 
-def test_isolation_boots_where_the_case_claims(env, tmp_path):
+def test_isolation_boots_where_the_case_claims(env, tmp_path, monkeypatch):
     """blocked_dma's cases: the first kernel's command line and the kernel
     the claim is made in come from the case, on vtd columns only."""
     lst = tmp_path / "iso"
     lst.write_text("blocked_dma\nblocked_dma_pt\nblocked_dma_first_pt\n")
-    os.environ["SCENARIOS"] = str(lst)
-    try:
-        plan = modes.MODES["vtd"](["6.12:vanilla:vtd"])
-    finally:
-        del os.environ["SCENARIOS"]
-    copied, pt, first = plan.boots
+    monkeypatch.setenv("SCENARIOS", str(lst))
+    copied, pt, first = modes.MODES["vtd"](["6.12:vanilla:vtd"]).boots
     assert copied.vm.capture and "iommu=pt" not in copied.vm.append
     assert pt.vm.capture and "iommu=pt" in pt.vm.append and "$(planted)" in pt.steps
     assert not first.vm.capture and first.vm.iommu == "vtd" and "iommu=pt" in first.vm.append
@@ -171,13 +167,9 @@ def test_isolation_boots_where_the_case_claims(env, tmp_path):
     assert 'planted >/dev/null\nscenario "blocked_dma_first_pt"' in first.steps
     # scalable mode: QEMU's and both kernels', checked in the guest; VT-d's only
     lst.write_text("blocked_dma_pt_sm\n")
-    os.environ["SCENARIOS"] = str(lst)
-    try:
-        sm, = modes.MODES["vtd"](["7.3:vanilla:vtd"]).boots
-        with pytest.raises(Refused) as e:
-            modes.MODES["amd"](["7.3:stock:amd"])
-    finally:
-        del os.environ["SCENARIOS"]
+    sm, = modes.MODES["vtd"](["7.3:vanilla:vtd"]).boots
+    with pytest.raises(Refused) as e:
+        modes.MODES["amd"](["7.3:stock:amd"])
     assert "needs VT-d" in str(e.value)
     assert sm.vm.sm and "iommu=pt" in sm.vm.append
     assert 'scalable_mode && scenario "blocked_dma_pt_sm"' in sm.steps
