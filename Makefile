@@ -20,6 +20,7 @@
 #                 scenario list reaches, per kernel (coverage.md, html/)
 #   make flake    the gate's matrix REPEAT times, idle and under load:
 #                 how often each verdict flips by chance (flake.md)
+#   make flake-vtd   the same for the vtd set's races and make reset's race
 #   make splats   the kernel's own splats: matrix cells with core_assert=1 warn=1
 #   make stock    Debian's own 6.12 and 7.3 kernels, no kernel build
 #   make vtd      the real VT-d driver: QEMU's intel-iommu in a real kdump
@@ -107,11 +108,15 @@ SWEEP ?= 6.12:vanilla 6.12:seed-v3 6.12:double-check 7.3:vanilla 7.3:double-chec
 # under HOST_LOAD busy processes (flake.md in each run)
 FLAKE_REPEAT ?= 10
 FLAKE_LOAD ?= 2
+# make flake-vtd: the same for the vtd set's races and make reset's race (a
+# capture boot per cell, so only the timing-dependent cells; idle)
+FLAKE_VTD ?= $(VTD)
+FLAKE_RESET ?= $(filter 7.3:%,$(RESET))
 SPLATS ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:vanilla
 LAVA_COLUMNS ?= $(MATRIX)
 LAVA_CHECK ?= 6.12:seed-v3 6.12:seed-v3:vtd
 
-.PHONY: all deps tools run matrix splats stock vtd isolation amd bench sanitize fuzz soak kdump races sweep api groups reset cover flake \
+.PHONY: all deps tools run matrix splats stock vtd isolation amd bench sanitize fuzz soak kdump races sweep api groups reset cover flake flake-vtd \
 	lava lava-check lava-judge judge presubmit selftest check full shell modules clean distclean
 
 all: tools
@@ -171,6 +176,12 @@ flake: tools
 	@$(MAKE) -s matrix MATRIX="$(GATE_MATRIX)" REPEAT=$(FLAKE_REPEAT) RUN_NAME=flake JOBS=2
 	@$(MAKE) -s matrix MATRIX="$(GATE_MATRIX)" REPEAT=$(FLAKE_REPEAT) HOST_LOAD=$(FLAKE_LOAD) \
 		RUN_NAME=flake-load JOBS=2
+
+flake-vtd: tools
+	@$(MAKE) -s vtd VTD="$(FLAKE_VTD)" SCENARIOS=tools/plan/scenarios/vtd-races \
+		REPEAT=$(FLAKE_REPEAT) RUN_NAME=flake-vtd JOBS=2
+	@$(MAKE) -s reset RESET="$(FLAKE_RESET)" SCENARIOS=tools/plan/scenarios/reset-races \
+		REPEAT=$(FLAKE_REPEAT) RUN_NAME=flake-reset JOBS=2
 
 sanitize fuzz soak kdump races: tools
 	@$(LC) run $@
