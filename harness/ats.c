@@ -80,18 +80,34 @@ struct device *hr_ats_add(struct hr_run *run)
 	return hr_pci_rebind(HR_ATS_VENDOR, HR_ATS_DEVICE, &hr_ats_driver);
 }
 
-/* pci_reset_bus_function()'s probe, as far as the IOMMU goes (7.x). */
-static int hr_reset_method_probe(struct pci_dev *pdev)
+/*
+ * What every 7.x reset path calls around its reset: the device's IOMMU
+ * blocked, group->domain kept, and restored (nested calls count depth).
+ */
+int hr_reset_prepare(struct device *dev)
 {
 #if HR_HAVE_RESET_PREPARE
-	int ret = pci_dev_reset_iommu_prepare(pdev);
-
-	if (!ret)
-		pci_dev_reset_iommu_done(pdev);
-	return ret;
+	return pci_dev_reset_iommu_prepare(to_pci_dev(dev));
 #else
 	return -EOPNOTSUPP;
 #endif
+}
+
+void hr_reset_done(struct device *dev)
+{
+#if HR_HAVE_RESET_PREPARE
+	pci_dev_reset_iommu_done(to_pci_dev(dev));
+#endif
+}
+
+/* pci_reset_bus_function()'s probe, as far as the IOMMU goes (7.x). */
+static int hr_reset_method_probe(struct device *dev)
+{
+	int ret = hr_reset_prepare(dev);
+
+	if (!ret)
+		hr_reset_done(dev);
+	return ret;
 }
 
 /**
@@ -107,11 +123,9 @@ static int hr_reset_method_probe(struct pci_dev *pdev)
  */
 int hr_reset_cycle(struct device *dev, enum hr_reset how)
 {
-	struct pci_dev *pdev = to_pci_dev(dev);
-
 	if (how == HR_RESET_FUNCTION)
-		return pci_reset_function(pdev);
-	return hr_reset_method_probe(pdev);
+		return pci_reset_function(to_pci_dev(dev));
+	return hr_reset_method_probe(dev);
 }
 
 const char *hr_reset_unsupported(void)

@@ -136,6 +136,7 @@ struct hr_scenario {
 	enum hr_reset reset;	/* HR_OTHER_RESET: the reset its party does */
 	bool maps_may_fail;	/* failures are injected: a failed map is no bug */
 	const struct hr_isolation *isolation;	/* blocked_dma's case */
+	const struct hr_reset_hold *reset_hold;	/* reset_hold's case */
 };
 
 /* blocked_dma's cases (isolation.c): where the claim is made, on what. */
@@ -144,6 +145,14 @@ struct hr_isolation {
 	bool identity;		/* the first kernel ran edu 1:1 (iommu=pt) */
 	bool redefer;		/* attached once, then deferred again (rescan) */
 	bool own_target;	/* after the claim: a page of this kernel's own */
+};
+
+/* reset_hold's cases (reset_hold.c): who acts while a reset is held open. */
+enum hr_in_reset { HR_IN_RESET_MAP, HR_IN_RESET_CLAIM, HR_IN_RESET_ATTACH };
+
+struct hr_reset_hold {
+	enum hr_in_reset party;
+	unsigned int depth;	/* resets opened, one inside the other */
 };
 
 /* The reset party of the reset scenarios (reset.c). */
@@ -176,6 +185,9 @@ struct hr_run {
 	unsigned long fault_points, faults_absorbed, points_varied;
 	unsigned long watch_missed;	/* fake_iommu's watch, before the run */
 	unsigned long reset_cycles;	/* HR_OTHER_RESET: prepare/done pairs done */
+	/* reset_hold: the party's acts while the reset is open, and after it */
+	unsigned long refused_in_reset, granted_in_reset, refused_after;
+	unsigned long deferred_at_reset;	/* rounds whose reset met a deferred device */
 	unsigned long first_detection_round;
 	s64 first_detection_us;
 	/* bench samples, ns per op; the lock is static-keyed for lockdep */
@@ -244,6 +256,9 @@ int hr_ats_driver_register(void);
 void hr_ats_driver_unregister(void);
 struct device *hr_ats_add(struct hr_run *run);
 int hr_reset_cycle(struct device *dev, enum hr_reset how);
+int hr_reset_prepare(struct device *dev);
+void hr_reset_done(struct device *dev);
+int hr_reset_hold_round(struct hr_run *run);
 void hr_tally_reach(struct hr_run *run, int ret);
 const char *hr_reset_unsupported(void);
 int hr_edu_reaches(struct device *dev, void *buf, dma_addr_t iova, u32 seed);

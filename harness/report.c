@@ -63,6 +63,9 @@ void hr_report(struct hr_run *run, struct seq_buf *s, int status)
 	/* a reset scenario whose reset never ran has shown nothing */
 	if (!why && !run->skip && run->sc->other == HR_OTHER_RESET && !run->reset_cycles)
 		why = "the reset party never blocked the device";
+	/* the reset is over: what it refused must be granted now */
+	if (!why && run->refused_after)
+		why = "refused after the reset was done";
 	/* A run cut short by timeout_s has not done what was asked. */
 	if (!why && !run->skip && run->rounds < want)
 		why = "timed out before all rounds ran";
@@ -86,7 +89,13 @@ void hr_report(struct hr_run *run, struct seq_buf *s, int status)
 			       "# points_varied: %lu\n", run->fault_points, run->faults_absorbed,
 			       run->points_varied);
 	/* nothing is injected there: a first map fails where a reset refuses it */
-	if (run->sc->other == HR_OTHER_RESET)
+	if (run->sc->reset_hold)
+		seq_buf_printf(s, "# count reset_cycles: %lu\n# count refused_in_reset: %lu\n"
+			       "# count granted_in_reset: %lu\n# count refused_after: %lu\n"
+			       "# count deferred_at_reset: %lu\n",
+			       run->reset_cycles, run->refused_in_reset, run->granted_in_reset,
+			       run->refused_after, run->deferred_at_reset);
+	else if (run->sc->other == HR_OTHER_RESET)
 		seq_buf_printf(s, "# count reset_cycles: %lu\n# count maps_refused: %lu\n",
 			       run->reset_cycles, run->maps_failed);
 	/* blocked_dma's cases: where edu's DMA after the claim went */

@@ -56,6 +56,11 @@ static const struct hr_param hr_p_reset[] = {
 	HR_ROUNDS(200), HR_TIMEOUT, { "spread_ns", 10000, 0, 1000000 }, HR_API, { }
 };
 
+/* The reset held open hold_us (an FLR waits 100 ms); one act per round. */
+static const struct hr_param hr_p_hold[] = {
+	HR_ROUNDS(20), HR_TIMEOUT, { "hold_us", 1000, 0, 1000000 }, HR_API, { }
+};
+
 static const struct hr_param hr_p_owner[] = {
 	HR_ROUNDS(200), HR_TIMEOUT, HR_THREADS(1), HR_DELAY, HR_HOLD, HR_API, { }
 };
@@ -108,6 +113,20 @@ static const struct hr_isolation hr_iso_first_pt = { .identity = true };
 	.name = _name, .what = _what, .class = HR_LEGAL,		\
 	.params = hr_p_plant, .run = hr_blocked_round,			\
 	.real_device = true, .isolation = &(_iso),			\
+}
+
+/* reset_hold's cases: the party, and resets opened one inside the other. */
+static const struct hr_reset_hold hr_hold_map = { .party = HR_IN_RESET_MAP, .depth = 1 };
+static const struct hr_reset_hold hr_hold_claim = { .party = HR_IN_RESET_CLAIM, .depth = 1 };
+static const struct hr_reset_hold hr_hold_attach = { .party = HR_IN_RESET_ATTACH, .depth = 1 };
+static const struct hr_reset_hold hr_hold_nested = { .party = HR_IN_RESET_CLAIM, .depth = 2 };
+
+/* reset_hold and its cases (reset_hold.c): legal, 7.x, on the ATS device. */
+#define HR_RESET_HOLD(_name, _what, _rh) {				\
+	.name = _name, .what = _what, .class = HR_LEGAL,		\
+	.params = hr_p_hold, .run = hr_reset_hold_round,		\
+	.unsupported = hr_reset_unsupported, .other = HR_OTHER_RESET,	\
+	.ats_device = true, .reset_hold = &(_rh),			\
 }
 
 static const struct hr_param hr_p_bench[] = {
@@ -407,6 +426,18 @@ const struct hr_scenario hr_scenarios[] = {
 	HR_ISOLATION("blocked_dma_first_pt",
 		     "the claim in the first kernel, edu on an identity default domain",
 		     hr_iso_first_pt),
+	HR_RESET_HOLD("reset_hold_map",
+		      "the driver's first map while a reset holds the device blocked",
+		      hr_hold_map),
+	HR_RESET_HOLD("reset_hold_claim",
+		      "a DMA-ownership claim (VFIO's open) while a reset holds the device",
+		      hr_hold_claim),
+	HR_RESET_HOLD("reset_hold_attach",
+		      "the driver attaches an UNMANAGED domain while a reset holds the device",
+		      hr_hold_attach),
+	HR_RESET_HOLD("reset_hold_nested",
+		      "a claim inside a reset inside a reset, and between the two dones",
+		      hr_hold_nested),
 	{
 		.name = "bench",
 		.what = "ns per map+unmap or per map: attached, first map, attached with BHs off",

@@ -17,7 +17,8 @@ def _check_line(line: str) -> None:
 
 # The scenarios whose rounds need a PCIe device with ATS (harness/ats.c):
 # on vtd their boots get one (VM.ats) and the harness binds it.
-_ATS = frozenset({"reset_vs_probe_map", "reset_vs_open_map"})
+_ATS = frozenset({"reset_vs_probe_map", "reset_vs_open_map", "reset_hold_map",
+                  "reset_hold_claim", "reset_hold_attach", "reset_hold_nested"})
 
 
 def needs_ats(line: str) -> bool:
