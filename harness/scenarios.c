@@ -438,6 +438,9 @@ const struct hr_scenario hr_scenarios[] = {
 	HR_RESET_HOLD("reset_hold_nested",
 		      "a claim inside a reset inside a reset, and between the two dones",
 		      hr_hold_nested),
+	HR_RESET_HOLD("reset_hold_first",
+		      "reset_hold_claim in the first kernel: nothing deferred (the control)",
+		      hr_hold_claim),
 	{
 		.name = "bench",
 		.what = "ns per map+unmap or per map: attached, first map, attached with BHs off",

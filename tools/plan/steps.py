@@ -18,7 +18,8 @@ def _check_line(line: str) -> None:
 # The scenarios whose rounds need a PCIe device with ATS (harness/ats.c):
 # on vtd their boots get one (VM.ats) and the harness binds it.
 _ATS = frozenset({"reset_vs_probe_map", "reset_vs_open_map", "reset_hold_map",
-                  "reset_hold_claim", "reset_hold_attach", "reset_hold_nested"})
+                  "reset_hold_claim", "reset_hold_attach", "reset_hold_nested",
+                  "reset_hold_first"})
 
 
 def needs_ats(line: str) -> bool:
@@ -26,7 +27,8 @@ def needs_ats(line: str) -> bool:
 
 
 class Isolation(NamedTuple):
-    """blocked_dma's cases (harness/isolation.c) as boots."""
+    """How a line boots where it differs: blocked_dma's cases
+    (harness/isolation.c), and reset_hold's first-kernel case."""
     capture: bool = True      # the claim in a capture kernel (edu_plant, then the crash)
     first_append: str = ""    # the first kernel's command line adds (iommu=pt: edu 1:1)
     sm: bool = False          # VT-d in scalable mode, both kernels
@@ -40,7 +42,13 @@ _ISOLATION = {
     "blocked_dma_first_pt": Isolation(capture=False, first_append="iommu=pt"),
     "blocked_dma_sm": Isolation(sm=True),
     "blocked_dma_pt_sm": Isolation(first_append="iommu=pt", sm=True),
+    "reset_hold_first": Isolation(capture=False),
 }
+
+
+def _plants(line: str) -> bool:
+    """blocked_dma's cases plant edu's pages in the first kernel."""
+    return line.startswith("blocked_dma")
 
 
 def isolation(line: str) -> Isolation:
@@ -120,7 +128,7 @@ def capture(line: str, kexec_append: str, iommu: str = "fake", gcov: bool = Fals
     _check_line(line)
     s = _header(iommu, line)
     planted = ""
-    if line.split(" ")[0] in _ISOLATION:
+    if _plants(line):
         s += _PLANT
         planted = "$(planted)"
     s += ("if [ -e /proc/vmcore ]; then\n"
@@ -142,9 +150,11 @@ def capture(line: str, kexec_append: str, iommu: str = "fake", gcov: bool = Fals
 
 
 def first_kernel(line: str, iommu: str, gcov: bool = False):
-    """blocked_dma's first-kernel cases: edu_plant, then LINE, no crash."""
+    """A case in the first kernel, no crash: LINE (blocked_dma's after
+    edu_plant)."""
     _check_line(line)
-    return (_header(iommu, line) + _PLANT + 'planted >/dev/null\nscenario "%s"\ndown\n'
+    start = _PLANT + "planted >/dev/null\n" if _plants(line) else "up && "
+    return (_header(iommu, line) + start + 'scenario "%s"\ndown\n'
             % line + _gcov(gcov, "boot") + _END, [line])
 
 
