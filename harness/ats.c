@@ -117,15 +117,28 @@ static int hr_reset_method_probe(struct device *dev)
  *	reset_method does to its IOMMU (pci_reset_bus_function()'s probe
  *	blocks and restores it, no reset between, no device lock; 7.x), or
  *	HR_RESET_FUNCTION, what a write to reset does (pci_reset_function():
- *	the device lock and an FLR, which 7.x wraps in the same two calls)
+ *	the device lock and an FLR, which 7.x wraps in the same two calls),
+ *	or HR_RESET_DRIVER_FLR, a driver's FLR of its device in its probe
+ *	(pcie_flr() between saving and restoring config space, as ice does)
  *
  * Return: the reset's error, or 0.
  */
 int hr_reset_cycle(struct device *dev, enum hr_reset how)
 {
-	if (how == HR_RESET_FUNCTION)
-		return pci_reset_function(to_pci_dev(dev));
-	return hr_reset_method_probe(dev);
+	struct pci_dev *pdev = to_pci_dev(dev);
+	int ret;
+
+	switch (how) {
+	case HR_RESET_FUNCTION:
+		return pci_reset_function(pdev);
+	case HR_RESET_DRIVER_FLR:
+		pci_save_state(pdev);
+		ret = pcie_flr(pdev);
+		pci_restore_state(pdev);
+		return ret;
+	default:
+		return hr_reset_method_probe(dev);
+	}
 }
 
 const char *hr_reset_unsupported(void)

@@ -83,10 +83,12 @@ enum hr_other {
 /*
  * How the reset party resets the device (ats.c): what a write of "bus" to
  * sysfs reset_method does (pci_reset_bus_function()'s probe: IOMMU
- * prepare and done, no reset, no device lock; 7.x only), or what a write
- * to sysfs reset does (pci_reset_function(): the device lock, an FLR).
+ * prepare and done, no reset, no device lock; 7.x only), what a write
+ * to sysfs reset does (pci_reset_function(): the device lock, an FLR), or
+ * the driver's own FLR in its probe, before its first map (pcie_flr(), as
+ * ice's probe does in a kdump kernel): no other party.
  */
-enum hr_reset { HR_RESET_METHOD_PROBE, HR_RESET_FUNCTION };
+enum hr_reset { HR_RESET_METHOD_PROBE, HR_RESET_FUNCTION, HR_RESET_DRIVER_FLR };
 
 /* Where the client's driver makes its first map. */
 enum hr_first {

@@ -215,8 +215,9 @@ static int hr_party_fn(void *data)
 
 /*
  * The driver's first map of the round (party 0: in probe, in its work, or
- * under its lock after probe); in the reset scenarios with a reset task
- * armed to preempt it (reset.c) 50 ns later each round, modulo spread_ns.
+ * under its lock after probe); in the reset scenarios after the driver's
+ * own FLR, or with a reset task armed to preempt it (reset.c) 50 ns later
+ * each round, modulo spread_ns.
  */
 static void hr_driver_first_map(struct hr_round *rc)
 {
@@ -224,6 +225,13 @@ static void hr_driver_first_map(struct hr_round *rc)
 	u32 offset;
 
 	if (run->sc->other != HR_OTHER_RESET) {
+		hr_first_map(&rc->party[0]);
+		return;
+	}
+	if (run->sc->reset == HR_RESET_DRIVER_FLR) {
+		rc->reset_err = hr_reset_cycle(rc->dev, HR_RESET_DRIVER_FLR);
+		if (!rc->reset_err)
+			run->reset_cycles++;
 		hr_first_map(&rc->party[0]);
 		return;
 	}

@@ -349,6 +349,15 @@ const struct hr_scenario hr_scenarios[] = {
 		/* 7.x refuses a first map that meets the blocked device (-EBUSY) */
 		.maps_may_fail = true,
 	}, {
+		.name = "reset_in_probe",
+		.what = "the driver's probe resets its device (FLR), then makes its first map",
+		.class = HR_LEGAL,
+		.params = hr_p_probe,
+		.first = HR_FIRST_PROBE,
+		.other = HR_OTHER_RESET,
+		.reset = HR_RESET_DRIVER_FLR,
+		.ats_device = true,
+	}, {
 		.name = "map_vs_map",
 		.what = "two first maps at once from one driver outside probe",
 		.class = HR_DRIVER_BUG,
