@@ -107,13 +107,13 @@ kmemleak_scan() {
 
 # scalable_mode: VT-d runs in scalable mode, as sm_supported() decides it
 # (intel_iommu=sm_on and the hardware's SMTS, ecap bit 43), or a case that
-# asks for it would test legacy mode.
+# asks for it would test legacy mode. (LC_ROOT: the host's test of it.)
 scalable_mode() {
-	_ecap=$(cat /sys/class/iommu/dmar0/intel-iommu/ecap 2>/dev/null) ||
+	_ecap=$(cat ${LC_ROOT:-}/sys/class/iommu/dmar0/intel-iommu/ecap 2>/dev/null) ||
 		{ fail scalable_mode "no /sys/class/iommu/dmar0"; return 1; }
 	[ $(((0x$_ecap >> 43) & 1)) = 1 ] ||
 		{ fail scalable_mode "dmar0 has no scalable mode (ecap $_ecap)"; return 1; }
-	grep -q 'intel_iommu=[^ ]*sm_on' /proc/cmdline ||
+	grep -q 'intel_iommu=[^ ]*sm_on' ${LC_ROOT:-}/proc/cmdline ||
 		{ fail scalable_mode "no intel_iommu=sm_on on the command line"; return 1; }
 }
 
