@@ -89,6 +89,8 @@ VTD ?= 6.12:vanilla:vtd 6.12:seed-v3:vtd 6.12:double-check:vtd 7.3:vanilla:vtd 7
 API ?= 6.12:vanilla 6.12:seed-v3 7.3:vanilla 7.3:double-check
 # the entry only 7.x has (api=iova): make api's columns of other kernels
 API_IOVA ?= $(filter-out 6.12:%,$(API))
+# make api on QEMU's VT-d in a capture kernel: the patch under test per kernel
+API_VTD ?= 6.12:seed-v3:vtd 7.3:vanilla:vtd
 # make cover: the patch under test on each kernel (7.3 has it merged),
 # behind fake_iommu and behind QEMU's VT-d in a real capture kernel
 COVER ?= 6.12:seed-v3 7.3:vanilla 6.12:seed-v3:vtd 7.3:vanilla:vtd
@@ -162,6 +164,11 @@ api: tools
 	@$(LC) run api $(API)
 	@if [ -n "$(API_IOVA)" ]; then \
 		SCENARIOS=tools/plan/scenarios/api-iova RUN_NAME=api-iova $(LC) run api $(API_IOVA); fi
+	@if [ -n "$(API_VTD)" ]; then \
+		SCENARIOS=tools/plan/scenarios/api-vtd RUN_NAME=api-vtd $(LC) run api $(API_VTD); fi
+	@if [ -n "$(filter-out 6.12:%,$(API_VTD))" ]; then \
+		SCENARIOS=tools/plan/scenarios/api-vtd-iova RUN_NAME=api-vtd-iova \
+		$(LC) run api $(filter-out 6.12:%,$(API_VTD)); fi
 
 groups: tools
 	@$(LC) run groups $(GROUP_COLUMNS)
@@ -229,9 +236,11 @@ check: presubmit
 	@$(MAKE) -s isolation ISOLATION="6.12:vanilla:vtd 6.12:vtd-block-copied:vtd" \
 		SCENARIOS=tools/plan/scenarios/isolation-smoke RUN_NAME=isolation-smoke JOBS=2
 	@$(MAKE) -s kdump JOBS=2
+	@$(MAKE) -s reset RESET=6.12:seed-v3:vtd SCENARIOS=tools/plan/scenarios/reset-smoke \
+		RUN_NAME=reset-smoke
 	@$(MAKE) -s sweep SWEEP=6.12:seed-v3 SWEEP_VTD=6.12:seed-v3:vtd RUN_NAME=sweep-smoke
-	@$(MAKE) -s api API=6.12:seed-v3 SCENARIOS=tools/plan/scenarios/api-smoke RUN_NAME=api-smoke \
-		JOBS=2
+	@$(MAKE) -s api API=6.12:seed-v3 API_VTD= SCENARIOS=tools/plan/scenarios/api-smoke \
+		RUN_NAME=api-smoke JOBS=2
 	@$(MAKE) -s groups GROUP_COLUMNS="6.12:vanilla 6.12:seed-v3" RUN_NAME=groups-smoke JOBS=2
 	@$(MAKE) -s run COLUMNS=6.12:seed-v3 SCENARIOS=tools/plan/scenarios/flake-smoke REPEAT=2 \
 		RUN_NAME=flake-smoke JOBS=2
