@@ -44,6 +44,7 @@ static const struct hr_devices hr_fake_devices = {
 	.name = "fake",
 	.unsupported = hr_fake_unsupported,
 	.get = hr_client_add,
+	.sibling = hr_client_add_sibling,
 	.put = fake_iommu_client_remove,
 	.check = fake_iommu_check,
 	.check_on = hr_fake_check_on,
@@ -103,8 +104,6 @@ static const char *hr_edu_unsupported(const struct hr_scenario *sc)
 		return "needs a device with no driver bound; edu is bound to the harness";
 	if (sc->under_lock)
 		return "needs fake_iommu's attach_dev to take the driver's lock";
-	if (sc->sibling != HR_SIBLING_NONE)
-		return "needs a second device in edu's group (fake_iommu's shared groups)";
 	if (sc->run && sc->run != hr_steady_round && !sc->real_device && !sc->any_devices)
 		return "drives fake_iommu's own hooks (fault injection, planted bugs, bench)";
 	return NULL;
@@ -115,6 +114,7 @@ static const struct hr_devices hr_edu_devices = {
 	.driver_register = hr_edu_driver_register,
 	.driver_unregister = hr_edu_driver_unregister,
 	.get = hr_edu_add,
+	.sibling = hr_edu_add_sibling,
 	.put = hr_pci_put,
 	.check = hr_edu_check,
 	.check_on = hr_edu_check_on,

@@ -210,3 +210,20 @@ struct device *hr_edu_add(struct hr_run *run)
 {
 	return hr_pci_rebind(HR_EDU_VENDOR, HR_EDU_DEVICE, &hr_edu_driver);
 }
+
+/**
+ * hr_edu_add_sibling - the other edu function in @dev's IOMMU group (the
+ * VM's multi-function pair without ACS), bound again for a round
+ * @run: the run the round belongs to
+ * @dev: the round's edu device
+ *
+ * Return: the sibling, or an ERR_PTR (and @run's error) if there is none.
+ */
+struct device *hr_edu_add_sibling(struct hr_run *run, struct device *dev)
+{
+	struct device *sibling = hr_pci_rebind_sibling(dev, &hr_edu_driver);
+
+	if (sibling == ERR_PTR(-ENODEV))
+		run->error = "no second edu in the IOMMU group (a VM with two edu functions)";
+	return sibling;
+}

@@ -212,6 +212,8 @@ struct hr_devices {
 	void (*driver_unregister)(void);
 	/* A device whose attach is deferred, bound to our driver, probed. */
 	struct device *(*get)(struct hr_run *run);
+	/* Another such device in @dev's IOMMU group (NULL: none can be). */
+	struct device *(*sibling)(struct hr_run *run, struct device *dev);
 	void (*put)(struct device *dev);
 	/*
 	 * Does the hardware agree with the core, the device quiet; and while
@@ -253,6 +255,9 @@ int hr_edu_driver_register(void);
 void hr_edu_driver_unregister(void);
 struct device *hr_edu_add(struct hr_run *run);
 struct device *hr_pci_rebind(u16 vendor, u16 device, struct pci_driver *drv);
+struct device *hr_pci_rebind_sibling(struct device *dev, struct pci_driver *drv);
+struct device *hr_edu_add_sibling(struct hr_run *run, struct device *dev);
+struct device *hr_client_add_sibling(struct hr_run *run, struct device *dev);
 void hr_pci_put(struct device *dev);
 int hr_ats_driver_register(void);
 void hr_ats_driver_unregister(void);

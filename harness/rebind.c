@@ -9,24 +9,12 @@
 
 #include "harness.h"
 
-/**
- * hr_pci_rebind - the first @vendor:@device, removed, rescanned, probed
- * @vendor: PCI vendor ID
- * @device: PCI device ID
- * @drv: the harness's driver that must have bound it again
- *
- * Return: the device, with a reference hr_pci_put() drops, or an ERR_PTR.
- */
-struct device *hr_pci_rebind(u16 vendor, u16 device, struct pci_driver *drv)
+/* @pdev (its reference dropped) removed, its slot rescanned, probed by @drv. */
+static struct device *hr_pci_rebind_dev(struct pci_dev *pdev, struct pci_driver *drv)
 {
-	struct pci_dev *pdev = pci_get_device(vendor, device, NULL);
-	struct pci_bus *bus;
-	unsigned int devfn;
+	struct pci_bus *bus = pdev->bus;
+	unsigned int devfn = pdev->devfn;
 
-	if (!pdev)
-		return ERR_PTR(-ENODEV);
-	bus = pdev->bus;
-	devfn = pdev->devfn;
 	pci_lock_rescan_remove();
 	pci_stop_and_remove_bus_device(pdev);
 	pci_dev_put(pdev);
@@ -40,6 +28,44 @@ struct device *hr_pci_rebind(u16 vendor, u16 device, struct pci_driver *drv)
 		return ERR_PTR(-ENXIO);
 	}
 	return &pdev->dev;
+}
+
+/**
+ * hr_pci_rebind - the first @vendor:@device, removed, rescanned, probed
+ * @vendor: PCI vendor ID
+ * @device: PCI device ID
+ * @drv: the harness's driver that must have bound it again
+ *
+ * Return: the device, with a reference hr_pci_put() drops, or an ERR_PTR.
+ */
+struct device *hr_pci_rebind(u16 vendor, u16 device, struct pci_driver *drv)
+{
+	struct pci_dev *pdev = pci_get_device(vendor, device, NULL);
+
+	if (!pdev)
+		return ERR_PTR(-ENODEV);
+	return hr_pci_rebind_dev(pdev, drv);
+}
+
+/**
+ * hr_pci_rebind_sibling - another device of @dev's IDs in @dev's IOMMU
+ * group (a function of the same device without ACS), found again the
+ * same way
+ * @dev: the round's device
+ * @drv: the harness's driver that must have bound the sibling again
+ *
+ * Return: the sibling, with a reference hr_pci_put() drops; ERR_PTR(-ENODEV)
+ * if the group has no such device.
+ */
+struct device *hr_pci_rebind_sibling(struct device *dev, struct pci_driver *drv)
+{
+	struct pci_dev *self = to_pci_dev(dev), *pdev = NULL;
+
+	while ((pdev = pci_get_device(self->vendor, self->device, pdev)))
+		if (pdev != self && pdev->dev.iommu_group &&
+		    pdev->dev.iommu_group == dev->iommu_group)
+			return hr_pci_rebind_dev(pdev, drv);
+	return ERR_PTR(-ENODEV);
 }
 
 void hr_pci_put(struct device *dev)

@@ -341,16 +341,25 @@ struct device *hr_client_add(struct hr_run *run)
 	return hr_client_bound(fake_iommu_client_add(true, hr_client_driver_name));
 }
 
-/*
- * The round's sibling: a second client in the group of the round's
- * device, bound to the harness's driver like it (probe maps nothing).
+/**
+ * hr_client_add_sibling - a second client in the group of @dev, bound to
+ * the harness's driver like it (probe maps nothing)
+ * @run: the run the round belongs to
+ * @dev: the round's client
+ *
+ * Return: the sibling, or an ERR_PTR.
  */
+struct device *hr_client_add_sibling(struct hr_run *run, struct device *dev)
+{
+	return hr_client_bound(fake_iommu_client_add_sibling(dev, true, hr_client_driver_name));
+}
+
+/* The round's sibling, from the round's device source. */
 static int hr_round_sibling(struct hr_round *rc)
 {
 	struct device *dev;
 
-	dev = hr_client_bound(fake_iommu_client_add_sibling(rc->dev, true,
-							    hr_client_driver_name));
+	dev = hr_devices->sibling(rc->run, rc->dev);
 	if (IS_ERR(dev)) {
 		rc->run->setup_failures++;
 		return PTR_ERR(dev);
@@ -396,7 +405,7 @@ static int hr_round_client(struct hr_round *rc)
 static void hr_round_put(struct hr_round *rc)
 {
 	if (rc->sibling)
-		fake_iommu_client_remove(rc->sibling);
+		hr_devices->put(rc->sibling);
 	hr_devices->put(rc->dev);
 }
 

@@ -21,6 +21,11 @@ MACHINES = {"vtd": "intel-iommu", "amd": "amd-iommu"}
 # PCI) and a modern-only device; the harness binds it (harness/ats.c).
 ATS_DEVICE = ["-device", "pcie-root-port,id=hr_ats_port,chassis=1",
               "-device", "virtio-rng-pci,bus=hr_ats_port,disable-legacy=on,ats=on"]
+# Two edu functions of one slot on the root bus: a multi-function device
+# without ACS, so the kernel puts both in one IOMMU group (pci_device_group());
+# each keeps its own requester ID and context entry.
+EDU = "edu,dma_mask=0xffffffff"
+EDU_GROUP = ["-device", EDU + ",addr=0x5.0,multifunction=on", "-device", EDU + ",addr=0x5.1"]
 CONSOLE = "console=ttyS0 panic=-1 loglevel=7"
 # is_kdump_kernel() only asks whether an address was given; this one is
 # outside the guest's RAM so vmcore_init() reads nothing that matters.
@@ -43,6 +48,8 @@ def validate(vm: VM) -> None:
         raise Refused("an ATS device needs VM_IOMMU=vtd (QEMU's intel-iommu device-iotlb=on)")
     if vm.sm and vm.iommu != "vtd":
         raise Refused("scalable mode needs VM_IOMMU=vtd (QEMU's intel-iommu x-scalable-mode=on)")
+    if vm.group and vm.iommu == "fake":
+        raise Refused("a shared group of edu functions needs a real IOMMU (VM_IOMMU=vtd or amd)")
 
 
 def intel_iommu(sm: bool) -> str:
@@ -76,7 +83,7 @@ def qemu_options(vm: VM) -> tuple:
         # edu's engine reaches 32 bits, all of the guest's 1 GiB: the
         # harness's DMA mask stays at QEMU's default 28 where it can (edu.c),
         # and blocked_dma_pt aims the engine at any page of the capture kernel
-        machine += ["-device", "edu,dma_mask=0xffffffff"] * vm.edu
+        machine += EDU_GROUP if vm.group else ["-device", EDU] * vm.edu
         machine += ATS_DEVICE if vm.ats else []
     append = "%s %s" % (CONSOLE, vm.append)
     if vm.iommu == "vtd":

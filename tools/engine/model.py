@@ -109,6 +109,7 @@ class VM:
     edu: int = 1
     ats: bool = False         # vtd: a PCIe device with ATS (the reset scenarios)
     sm: bool = False          # vtd: scalable mode (blocked_dma's _sm cases)
+    group: bool = False       # two edu functions in one IOMMU group (make groups)
 
 
 @dataclass

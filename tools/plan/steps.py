@@ -26,6 +26,15 @@ def needs_ats(line: str) -> bool:
     return line.split(" ")[0] in _ATS
 
 
+# The scenarios with a second device in the round's group: on a real IOMMU
+# their boots get two edu functions in one group (VM.group).
+_GROUP = frozenset({"group_first_maps", "sibling_map_vs_attach"})
+
+
+def needs_group(line: str) -> bool:
+    return line.split(" ")[0] in _GROUP
+
+
 class Isolation(NamedTuple):
     """How a line boots where it differs: blocked_dma's cases
     (harness/isolation.c), and reset_hold's first-kernel case."""
