@@ -102,6 +102,9 @@ ISOLATION ?= 6.12:vanilla:vtd 6.12:vtd-block-copied:vtd 7.3:vanilla:vtd 7.3:vtd-
 RESET ?= 6.12:seed-v3:vtd 7.3:vanilla:vtd 7.3:double-check:vtd 7.3:double-check-warn:vtd \
 	7.3:upstream:vtd
 GROUP_COLUMNS ?= 6.12:vanilla 6.12:seed-v3 6.12:double-check 7.3:vanilla 7.3:double-check
+# make groups on QEMU's VT-d: a real group of two edu functions
+GROUP_VTD ?= 6.12:vanilla:vtd 6.12:seed-v3:vtd 6.12:double-check:vtd 7.3:vanilla:vtd \
+	7.3:double-check:vtd
 # the driver's attach sweep on QEMU's VT-d in a capture kernel, edu's DMA as
 # the oracle: 7.x's dropped deferral on the real driver, its fix, the control
 SWEEP_VTD ?= 6.12:seed-v3:vtd 7.3:vanilla:vtd 7.3:keep-deferral:vtd
@@ -172,6 +175,8 @@ api: tools
 
 groups: tools
 	@$(LC) run groups $(GROUP_COLUMNS)
+	@if [ -n "$(GROUP_VTD)" ]; then \
+		SCENARIOS=tools/plan/scenarios/groups-vtd RUN_NAME=groups-vtd $(LC) run groups $(GROUP_VTD); fi
 
 reset: tools
 	@$(LC) run reset $(RESET)
@@ -241,7 +246,8 @@ check: presubmit
 	@$(MAKE) -s sweep SWEEP=6.12:seed-v3 SWEEP_VTD=6.12:seed-v3:vtd RUN_NAME=sweep-smoke
 	@$(MAKE) -s api API=6.12:seed-v3 API_VTD= SCENARIOS=tools/plan/scenarios/api-smoke \
 		RUN_NAME=api-smoke JOBS=2
-	@$(MAKE) -s groups GROUP_COLUMNS="6.12:vanilla 6.12:seed-v3" RUN_NAME=groups-smoke JOBS=2
+	@$(MAKE) -s groups GROUP_COLUMNS="6.12:vanilla 6.12:seed-v3" GROUP_VTD= RUN_NAME=groups-smoke \
+		JOBS=2
 	@$(MAKE) -s run COLUMNS=6.12:seed-v3 SCENARIOS=tools/plan/scenarios/flake-smoke REPEAT=2 \
 		RUN_NAME=flake-smoke JOBS=2
 	@$(MAKE) -s fuzz STRESS_FLAVOUR=base
@@ -264,7 +270,8 @@ full: check
 	@$(MAKE) -s sweep SWEEP="$(filter-out 6.12:seed-v3,$(SWEEP))" \
 		SWEEP_VTD="$(filter-out 6.12:seed-v3:vtd,$(SWEEP_VTD))" RUN_NAME=sweep
 	@$(MAKE) -s api JOBS=2
-	@$(MAKE) -s groups GROUP_COLUMNS="$(filter-out 6.12:vanilla 6.12:seed-v3,$(GROUP_COLUMNS))" JOBS=2
+	@$(MAKE) -s groups GROUP_COLUMNS="$(filter-out 6.12:vanilla 6.12:seed-v3,$(GROUP_COLUMNS))" \
+		JOBS=2
 	@$(MAKE) -s reset JOBS=2
 	@$(MAKE) -s isolation JOBS=2
 	@$(MAKE) -s cover JOBS=2

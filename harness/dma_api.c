@@ -10,6 +10,7 @@
  * its api= names, one page, and is undone the same way.
  */
 #include <linux/dma-mapping.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -135,6 +136,47 @@ void hr_api_unmap(struct device *dev, struct hr_mapping *m)
 	}
 }
 
+/**
+ * hr_api_sync - hand @m's page to the device, or back to the CPU, the way
+ * its entry asks a driver to (coherent memory and the IOVA API, linked and
+ * synced at map time, need nothing)
+ * @dev: the device @m maps for
+ * @m: a successful hr_api_map()
+ * @for_device: before the device's access, else after it
+ */
+void hr_api_sync(struct device *dev, struct hr_mapping *m, bool for_device)
+{
+	enum dma_data_direction dir = DMA_BIDIRECTIONAL;
+
+	switch (m->api) {
+	case HR_API_SINGLE:
+	case HR_API_PAGE:
+		if (for_device)
+			dma_sync_single_for_device(dev, m->dma, PAGE_SIZE, dir);
+		else
+			dma_sync_single_for_cpu(dev, m->dma, PAGE_SIZE, dir);
+		break;
+	case HR_API_SG:
+		if (for_device)
+			dma_sync_sgtable_for_device(dev, &m->sgt, dir);
+		else
+			dma_sync_sgtable_for_cpu(dev, &m->sgt, dir);
+		break;
+	case HR_API_NONCONTIG:
+		/* the vmap of what the entry allocated, as its documentation asks */
+		if (for_device) {
+			flush_kernel_vmap_range(m->cpu, PAGE_SIZE);
+			dma_sync_sgtable_for_device(dev, m->nc, dir);
+		} else {
+			dma_sync_sgtable_for_cpu(dev, m->nc, dir);
+			invalidate_kernel_vmap_range(m->cpu, PAGE_SIZE);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
 /* The physical address @m->dma must translate to. */
 phys_addr_t hr_api_phys(const struct hr_mapping *m)
 {
@@ -145,8 +187,7 @@ phys_addr_t hr_api_phys(const struct hr_mapping *m)
 
 /*
  * Why the run cannot use its api=, or NULL: noncontig allocates and may
- * sleep, so no atomic context; iova needs 7.x; edu's DMA check syncs
- * single mappings only.
+ * sleep, so no atomic context; iova needs 7.x.
  */
 const char *hr_api_unsupported(const struct hr_run *run)
 {
@@ -158,8 +199,6 @@ const char *hr_api_unsupported(const struct hr_run *run)
 	if (api == HR_API_IOVA)
 		return "api=iova: this kernel has no IOVA-link API (dma_iova_try_alloc)";
 #endif
-	if (api > HR_API_PAGE && hr_devices->reaches)
-		return "the device's DMA check syncs single mappings only: api=single or page";
 	return NULL;
 }
 

@@ -83,9 +83,9 @@ bool hr_edu_has_pattern(const void *buf, u32 seed)
 	return true;
 }
 
-/* The page into the device and back; @dma_api: @iova is a DMA-API mapping. */
+/* The page into the device and back; @m: a DMA-API mapping to sync, or NULL. */
 static int hr_edu_roundtrip(struct device *dev, void *buf, dma_addr_t iova, u32 seed,
-			    bool dma_api)
+			    struct hr_mapping *m)
 {
 	struct hr_edu *edu = dev_get_drvdata(dev);
 	int ret;
@@ -93,44 +93,44 @@ static int hr_edu_roundtrip(struct device *dev, void *buf, dma_addr_t iova, u32 
 	if (!edu)
 		return -ENODEV;
 	hr_edu_pattern(buf, seed);
-	if (dma_api)
-		dma_sync_single_for_device(dev, iova, HR_EDU_LEN, DMA_BIDIRECTIONAL);
+	if (m)
+		hr_api_sync(dev, m, true);
 	ret = hr_edu_transfer(edu->regs, iova, false);
 	if (ret)
 		return ret;
 	memset(buf, 0, HR_EDU_LEN);
-	if (dma_api)
-		dma_sync_single_for_device(dev, iova, HR_EDU_LEN, DMA_BIDIRECTIONAL);
+	if (m)
+		hr_api_sync(dev, m, true);
 	ret = hr_edu_transfer(edu->regs, iova, true);
 	if (ret)
 		return ret;
-	if (dma_api)
-		dma_sync_single_for_cpu(dev, iova, HR_EDU_LEN, DMA_BIDIRECTIONAL);
+	if (m)
+		hr_api_sync(dev, m, false);
 	return hr_edu_has_pattern(buf, seed) ? 0 : -EIO;
 }
 
 /**
- * hr_edu_reaches - does the device reach @buf through @iova?
+ * hr_edu_reaches - does the device reach what @m maps, through it?
  * @dev: an edu device bound to this driver
- * @buf: a page of kernel memory (its first HR_EDU_LEN bytes are used)
- * @iova: where the device should find @buf in the domain it is on
+ * @m: a DMA-API mapping of a page (its first HR_EDU_LEN bytes are used),
+ *	through any entry
  * @seed: makes this check's pattern differ from the last one's
  *
  * The page goes into the device and back, zeroed in between: a
  * translation fault on either way (VT-d logs a DMAR fault and QEMU drops
- * the transfer) leaves the wrong data. @iova is @buf's DMA-API mapping.
+ * the transfer) leaves the wrong data.
  *
  * Return: 0 if it does, -EIO if not, -ETIMEDOUT if the engine hung.
  */
-int hr_edu_reaches(struct device *dev, void *buf, dma_addr_t iova, u32 seed)
+int hr_edu_reaches(struct device *dev, struct hr_mapping *m, u32 seed)
 {
-	return hr_edu_roundtrip(dev, buf, iova, seed, true);
+	return hr_edu_roundtrip(dev, m->cpu, m->dma, seed, m);
 }
 
 /* The same through an IOVA the caller mapped with the IOMMU API. */
 int hr_edu_reaches_unmanaged(struct device *dev, void *buf, dma_addr_t iova, u32 seed)
 {
-	return hr_edu_roundtrip(dev, buf, iova, seed, false);
+	return hr_edu_roundtrip(dev, buf, iova, seed, NULL);
 }
 
 static int hr_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)

@@ -222,8 +222,8 @@ struct hr_devices {
 	 */
 	int (*check)(struct device *dev, bool expect_unmapped);
 	int (*check_on)(struct device *dev, struct iommu_domain *domain, u32 seed);
-	/* Does the device reach @buf at @dma? 0, -EIO, or cannot tell. */
-	int (*reaches)(struct device *dev, void *buf, dma_addr_t dma, u32 seed);
+	/* Does the device reach what @m maps? 0, -EIO, or cannot tell. */
+	int (*reaches)(struct device *dev, struct hr_mapping *m, u32 seed);
 	/* Why a scenario cannot run on these devices, or NULL. */
 	const char *(*unsupported)(const struct hr_scenario *sc);
 };
@@ -268,7 +268,7 @@ void hr_reset_done(struct device *dev);
 int hr_reset_hold_round(struct hr_run *run);
 void hr_tally_reach(struct hr_run *run, int ret);
 const char *hr_reset_unsupported(void);
-int hr_edu_reaches(struct device *dev, void *buf, dma_addr_t iova, u32 seed);
+int hr_edu_reaches(struct device *dev, struct hr_mapping *m, u32 seed);
 int hr_edu_reaches_unmanaged(struct device *dev, void *buf, dma_addr_t iova, u32 seed);
 int hr_edu_transfer(void __iomem *regs, dma_addr_t iova, bool to_ram);
 void hr_edu_pattern(void *buf, u32 seed);
@@ -279,6 +279,7 @@ int hr_blocked_round(struct hr_run *run);
 int hr_sweep_round(struct hr_run *run);
 int hr_api_map(struct device *dev, struct hr_mapping *m, bool atomic);
 void hr_api_unmap(struct device *dev, struct hr_mapping *m);
+void hr_api_sync(struct device *dev, struct hr_mapping *m, bool for_device);
 phys_addr_t hr_api_phys(const struct hr_mapping *m);
 enum hr_api hr_api_of(const struct hr_run *run);
 const char *hr_api_unsupported(const struct hr_run *run);

@@ -175,26 +175,21 @@ static void hr_edu_close(struct pci_dev *pdev, void __iomem *regs)
 static int hr_redefer(struct hr_run *run)
 {
 	struct device *dev = hr_edu_add(run);
-	void *buf;
-	dma_addr_t iova;
+	struct hr_mapping m = { .api = HR_API_SINGLE };
 	int ret;
 
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
-	buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
-	ret = buf ? 0 : -ENOMEM;
-	if (!ret) {
-		iova = dma_map_single(dev, buf, PAGE_SIZE, DMA_BIDIRECTIONAL);
-		ret = dma_mapping_error(dev, iova);
-	}
+	m.buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	ret = m.buf ? hr_api_map(dev, &m, false) : -ENOMEM;
 	if (!ret) {
 		/* edu works on the domain its first map attached */
-		ret = hr_edu_reaches(dev, buf, iova, HR_PLANT_SEED + 1);
-		dma_unmap_single(dev, iova, PAGE_SIZE, DMA_BIDIRECTIONAL);
+		ret = hr_edu_reaches(dev, &m, HR_PLANT_SEED + 1);
+		hr_api_unmap(dev, &m);
 		if (ret)
 			run->error = "edu's DMA failed after its driver's first map";
 	}
-	kfree(buf);
+	kfree(m.buf);
 	hr_pci_put(dev);
 	if (ret)
 		return ret;

@@ -477,7 +477,7 @@ static void hr_settle(struct hr_round *rc, struct hr_party *p)
 	}
 	/* The device itself: is the hardware on the domain the core has? */
 	if (hr_devices->reaches) {
-		hr_tally_reach(run, hr_devices->reaches(p->dev, p->m.cpu, p->m.dma,
+		hr_tally_reach(run, hr_devices->reaches(p->dev, &p->m,
 							run->rounds * HR_MAX_THREADS +
 							(p - rc->party)));
 	}

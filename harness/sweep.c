@@ -76,8 +76,8 @@ static u32 hr_sweep_map(struct hr_run *run, struct device *dev, void *buf, u32 n
 	    iommu_iova_to_phys(core, m.dma) != hr_api_phys(&m))
 		run->bad_translations++;
 	/* a real device: does its DMA reach the page (VT-d on that domain)? */
-	if (hr_devices->reaches && m.api == HR_API_SINGLE)
-		hr_tally_reach(run, hr_devices->reaches(dev, m.cpu, m.dma, n));
+	if (hr_devices->reaches)
+		hr_tally_reach(run, hr_devices->reaches(dev, &m, n));
 	hr_api_unmap(dev, &m);
 	return reached;
 }
