@@ -223,7 +223,13 @@ struct device *hr_edu_add_sibling(struct hr_run *run, struct device *dev)
 {
 	struct device *sibling = hr_pci_rebind_sibling(dev, &hr_edu_driver);
 
-	if (sibling == ERR_PTR(-ENODEV))
+	if (sibling == ERR_PTR(-ENODEV)) {
 		run->error = "no second edu in the IOMMU group (a VM with two edu functions)";
+	} else if (!IS_ERR(sibling) && sibling->iommu_group != dev->iommu_group) {
+		/* the rescan groups it by its own header: a group of one */
+		hr_pci_put(sibling);
+		run->error = "the second edu came back in an IOMMU group of its own";
+		sibling = ERR_PTR(-EINVAL);
+	}
 	return sibling;
 }

@@ -23,9 +23,12 @@ ATS_DEVICE = ["-device", "pcie-root-port,id=hr_ats_port,chassis=1",
               "-device", "virtio-rng-pci,bus=hr_ats_port,disable-legacy=on,ats=on"]
 # Two edu functions of one slot on the root bus: a multi-function device
 # without ACS, so the kernel puts both in one IOMMU group (pci_device_group());
-# each keeps its own requester ID and context entry.
+# each keeps its own requester ID and context entry. Both carry the header's
+# multi-function bit: a rescan adds function 1 alone, and the kernel groups
+# it before pci_scan_slot() marks it multi-function from function 0's.
 EDU = "edu,dma_mask=0xffffffff"
-EDU_GROUP = ["-device", EDU + ",addr=0x5.0,multifunction=on", "-device", EDU + ",addr=0x5.1"]
+EDU_GROUP = ["-device", EDU + ",addr=0x5.0,multifunction=on",
+             "-device", EDU + ",addr=0x5.1,multifunction=on"]
 CONSOLE = "console=ttyS0 panic=-1 loglevel=7"
 # is_kdump_kernel() only asks whether an address was given; this one is
 # outside the guest's RAM so vmcore_init() reads nothing that matters.
