@@ -132,6 +132,9 @@ int hr_reset_cycle(struct device *dev, enum hr_reset how)
 	case HR_RESET_FUNCTION:
 		return pci_reset_function(pdev);
 	case HR_RESET_DRIVER_FLR:
+		/* pcie_flr() resets unconditionally: count only a device that has FLR */
+		if (!(pdev->devcap & PCI_EXP_DEVCAP_FLR))
+			return -ENOTTY;
 		pci_save_state(pdev);
 		ret = pcie_flr(pdev);
 		pci_restore_state(pdev);

@@ -98,6 +98,9 @@ static int hr_edu_roundtrip(struct device *dev, void *buf, dma_addr_t iova, u32 
 	ret = hr_edu_transfer(edu->regs, iova, false);
 	if (ret)
 		return ret;
+	/* the CPU writes the page again: its turn first */
+	if (m)
+		hr_api_sync(dev, m, false);
 	memset(buf, 0, HR_EDU_LEN);
 	if (m)
 		hr_api_sync(dev, m, true);
@@ -223,7 +226,7 @@ struct device *hr_edu_add_sibling(struct hr_run *run, struct device *dev)
 {
 	struct device *sibling = hr_pci_rebind_sibling(dev, &hr_edu_driver);
 
-	if (sibling == ERR_PTR(-ENODEV)) {
+	if (sibling == ERR_PTR(-ENOENT)) {
 		run->error = "no second edu in the IOMMU group (a VM with two edu functions)";
 	} else if (!IS_ERR(sibling) && sibling->iommu_group != dev->iommu_group) {
 		/* the rescan groups it by its own header: a group of one */

@@ -54,7 +54,7 @@ struct device *hr_pci_rebind(u16 vendor, u16 device, struct pci_driver *drv)
  * @dev: the round's device
  * @drv: the harness's driver that must have bound the sibling again
  *
- * Return: the sibling, with a reference hr_pci_put() drops; ERR_PTR(-ENODEV)
+ * Return: the sibling, with a reference hr_pci_put() drops; ERR_PTR(-ENOENT)
  * if the group has no such device.
  */
 struct device *hr_pci_rebind_sibling(struct device *dev, struct pci_driver *drv)
@@ -65,7 +65,7 @@ struct device *hr_pci_rebind_sibling(struct device *dev, struct pci_driver *drv)
 		if (pdev != self && pdev->dev.iommu_group &&
 		    pdev->dev.iommu_group == dev->iommu_group)
 			return hr_pci_rebind_dev(pdev, drv);
-	return ERR_PTR(-ENODEV);
+	return ERR_PTR(-ENOENT);
 }
 
 void hr_pci_put(struct device *dev)

@@ -9,8 +9,9 @@
  * or the bound driver's attach of an UNMANAGED domain. A nested case
  * opens the reset twice, as a reset path that resets again inside does,
  * and acts between the two dones too. Each act is counted granted or
- * refused; after done the device must be on the domain it had before,
- * attached (no longer deferred).
+ * refused; after done the core must have the device on the domain it had
+ * before, and the watched driver (VT-d's attach_dev, fake_iommu's watch=)
+ * must have seen done attach it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 #define dev_fmt(fmt) pr_fmt(fmt)
@@ -78,7 +79,7 @@ static struct device *hr_hold_device(struct hr_run *run)
  * Each round: the device found again (deferred in a capture kernel), the
  * reset opened depth times, the party's act, hold_us, a done and an act
  * for each inner reset, the last done, an act after it; then the domain
- * the core has must be the one it had before, and the device attached.
+ * the core has must be the one it had before, attached by done.
  */
 int hr_reset_hold_round(struct hr_run *run)
 {
@@ -86,6 +87,7 @@ int hr_reset_hold_round(struct hr_run *run)
 	u32 hold = hr_get(run, "hold_us");
 	struct iommu_domain *unmanaged = NULL, *before;
 	struct hr_mapping m = { .api = hr_api_of(run) };
+	long watched[FI_NR_COUNTERS], attaches;
 	unsigned int opened;
 	struct device *dev;
 	int ret = 0;
@@ -128,8 +130,12 @@ int hr_reset_hold_round(struct hr_run *run)
 		hr_hold_act_in_reset(run, dev, unmanaged, &m);
 	}
 out_done:
+	/* the last done re-attaches the domain: the watched driver's attach */
+	fake_iommu_counters(NULL, watched);
+	attaches = watched[FI_ATTACH];
 	while (opened--)
 		hr_reset_done(dev);
+	fake_iommu_counters(NULL, watched);
 	if (!ret) {
 		run->reset_cycles++;
 		ret = hr_hold_act(run, dev, unmanaged, &m);
@@ -138,10 +144,11 @@ out_done:
 			run->refused_after++;
 		}
 		ret = 0;
+		/* an act that leaked, or a done that left the device blocked */
 		if (iommu_get_domain_for_dev(dev) != before)
 			run->error = "after the reset the core has the device on another domain";
-		else if (dev->iommu->attach_deferred)
-			run->error = "after the reset the device is still deferred";
+		else if (watched[FI_ATTACH] == attaches)
+			run->error = "done attached no domain the watched driver saw";
 	}
 	if (unmanaged)
 		iommu_domain_free(unmanaged);

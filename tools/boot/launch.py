@@ -53,6 +53,8 @@ def validate(vm: VM) -> None:
         raise Refused("scalable mode needs VM_IOMMU=vtd (QEMU's intel-iommu x-scalable-mode=on)")
     if vm.group and vm.iommu == "fake":
         raise Refused("a shared group of edu functions needs a real IOMMU (VM_IOMMU=vtd or amd)")
+    if vm.group and vm.edu != 1:
+        raise Refused("VM_EDU=%s: a shared group brings its own two edu functions" % vm.edu)
 
 
 def intel_iommu(sm: bool) -> str:

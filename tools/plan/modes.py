@@ -95,7 +95,7 @@ def column_boots(columns: list, lines: list, judge: str, knobs: dict, flavour: s
                 raise Refused("column %s: %s needs VT-d (scalable mode is QEMU's intel-iommu's)"
                               % (text, line.split(" ")[0]))
             vtd = dict(ats=col.iommu == "vtd" and steps.needs_ats(line),
-                       group=col.iommu == "vtd" and steps.needs_group(line),
+                       group=col.iommu != "fake" and steps.needs_group(line),
                        sm=col.iommu == "vtd" and iso.sm, iommu=col.iommu,
                        append=(base.append + " " + iso.first_append).strip())
             if col.capture and not iso.capture:
