@@ -416,6 +416,11 @@ def test_console_end(tmp_path):
     assert not launch.died_before_init(log, Outcome("panic", "x", "panic"))
     log.write_text("[ 1.0] PCI: Using ACPI for IRQ routing\n@@lockcheck: boot\n")
     assert not launch.died_before_init(log, hang)
+    # QEMU killed by a signal of its own is booted again; a failed exit and
+    # our timeout's kill are not
+    assert launch.qemu_crashed(Outcome("error", "x", "qemu-error", -11))
+    assert not launch.qemu_crashed(Outcome("error", "x", "qemu-error", 1))
+    assert not launch.qemu_crashed(hang)
 
 
 def test_capture_part_and_steps_archive(tmp_path):
