@@ -104,7 +104,8 @@ ISOLATION ?= 6.12:vanilla:vtd 6.12:vtd-block-copied:vtd 7.3:vanilla:vtd 7.3:vtd-
 RESET ?= 6.12:seed-v3:vtd 7.3:vanilla:vtd 7.3:double-check:vtd 7.3:double-check-warn:vtd \
 	7.3:upstream:vtd
 GROUP_COLUMNS ?= 6.12:vanilla 6.12:seed-v3 6.12:double-check 7.3:vanilla 7.3:double-check
-# make groups on QEMU's VT-d: a real group of two edu functions
+# make groups on QEMU's VT-d: a real group of two edu functions (make full
+# leaves 6.12 vanilla out: its sibling race oopses VT-d, docs/findings.md)
 GROUP_VTD ?= 6.12:vanilla:vtd 6.12:seed-v3:vtd 6.12:double-check:vtd 7.3:vanilla:vtd \
 	7.3:double-check:vtd
 # the driver's attach sweep on QEMU's VT-d in a capture kernel, edu's DMA as
@@ -166,7 +167,7 @@ sweep: tools
 		$(LC) run sweep $(SWEEP_VTD); fi
 
 api: tools
-	@$(LC) run api $(API)
+	@if [ -n "$(API)" ]; then $(LC) run api $(API); fi
 	@if [ -n "$(API_IOVA)" ]; then \
 		SCENARIOS=tools/plan/scenarios/api-iova RUN_NAME=api-iova $(LC) run api $(API_IOVA); fi
 	@if [ -n "$(API_VTD)" ]; then \
@@ -176,7 +177,7 @@ api: tools
 		$(LC) run api $(filter-out 6.12:%,$(API_VTD)); fi
 
 groups: tools
-	@$(LC) run groups $(GROUP_COLUMNS)
+	@if [ -n "$(GROUP_COLUMNS)" ]; then $(LC) run groups $(GROUP_COLUMNS); fi
 	@if [ -n "$(GROUP_VTD)" ]; then \
 		SCENARIOS=tools/plan/scenarios/groups-vtd RUN_NAME=groups-vtd $(LC) run groups $(GROUP_VTD); fi
 
@@ -277,7 +278,7 @@ full: check
 		SWEEP_VTD="$(filter-out 6.12:seed-v3:vtd,$(SWEEP_VTD))" RUN_NAME=sweep
 	@$(MAKE) -s api JOBS=2
 	@$(MAKE) -s groups GROUP_COLUMNS="$(filter-out 6.12:vanilla 6.12:seed-v3,$(GROUP_COLUMNS))" \
-		JOBS=2
+		GROUP_VTD="$(filter-out 6.12:vanilla:vtd,$(GROUP_VTD))" JOBS=2
 	@$(MAKE) -s reset JOBS=2
 	@$(MAKE) -s isolation JOBS=2
 	@$(MAKE) -s cover JOBS=2
