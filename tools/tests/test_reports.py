@@ -208,13 +208,13 @@ class _Run:
         (self.dir / rel).write_text(data if isinstance(data, str) else json.dumps(data))
 
 
-def _cover_boot(run: Path, kout: Path, name: str, console: str) -> None:
+def _cover_boot(run: Path, kout: Path, name: str, console: str, capture: bool = False) -> None:
     meta = {"flavour": "cover", "kout": str(kout), "kver": "6.12", "variant": "seed-v3",
-            "iommu": "fake"}
+            "iommu": "vtd" if capture else "fake"}
     d = run / "6.12-seed-v3-cover"
     d.mkdir(parents=True, exist_ok=True)
     (d / (name + ".manifest.json")).write_text(json.dumps(
-        {"column": "6.12:seed-v3", "boot": name, "meta": meta}))
+        {"column": "6.12:seed-v3", "boot": name, "meta": meta, "vm": {"capture": capture}}))
     (d / (name + ".log")).write_text(console)
 
 
@@ -232,10 +232,14 @@ def cover_missing_or_damaged(tools: Path, tmp: Path) -> list:
     data = buf.getvalue()
     damaged = ("@@lockcheck: gcov begin boot\n%s@@lockcheck: gcov end boot %s\n"
                % (base64.encodebytes(data).decode(), hashlib.md5(b"other").hexdigest()))
+    good = ("@@lockcheck: gcov begin boot\n%s@@lockcheck: gcov end boot %s\n"
+            % (base64.encodebytes(data).decode(), hashlib.md5(data).hexdigest()))
     out = []
-    for what, console in (("no dump", "@@lockcheck: boot\n"), ("a damaged dump", damaged)):
-        run = tmp / what.replace(" ", "-")
-        _cover_boot(run, kout, "probe_first_map", console)
+    for what, console, capture in (("no dump", "@@lockcheck: boot\n", False),
+                                   ("a damaged dump", damaged, False),
+                                   ("one kernel's dump of a capture boot", good, True)):
+        run = tmp / what.replace(" ", "-").replace("'", "")
+        _cover_boot(run, kout, "probe_first_map", console, capture)
         with redirect_stdout(io.StringIO()):
             failures = cover.write(_Run(run), [])
         if not any("probe_first_map" in f for f in failures):
