@@ -11,7 +11,8 @@
  * and acts between the two dones too. Each act is counted granted or
  * refused; after done the core must have the device on the domain it had
  * before, and the watched driver (VT-d's attach_dev, fake_iommu's watch=)
- * must have seen done attach it.
+ * must have seen an attach during done (its count is global: the VM has
+ * one ATS device and nothing else attaching then).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 #define dev_fmt(fmt) pr_fmt(fmt)

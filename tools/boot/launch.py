@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from engine.model import VM, Outcome
+from record.console import SPLATSCAN
 from engine.util import BUILD, Refused
 
 MACHINES = {"vtd": "intel-iommu", "amd": "amd-iommu"}
@@ -152,13 +153,19 @@ def died_before_init(log: Path, outcome: Outcome | None = None) -> bool:
     return "Oops: int3" in text or (outcome is not None and outcome.kind == "timeout")
 
 
-def qemu_crashed(outcome: Outcome) -> bool:
+def qemu_crashed(outcome: Outcome, log: Path) -> bool:
     """QEMU itself died of a signal (our timeout's kill is a hang, not
-    this): QEMU 7.2 segfaulted once in about 140 boots that remove,
-    rescan and reset the ATS device behind intel-iommu device-iotlb=on
-    hundreds of times (make reset, 2026-12-03). The emulator's bug, not
-    the guest's: such a boot is booted once more, and the record says so."""
-    return outcome.kind == "qemu-error" and (outcome.qemu_rc or 0) < 0
+    this) and the console up to then holds no kernel report: QEMU 7.2
+    segfaulted once in about 140 boots that remove, rescan and reset the
+    ATS device behind intel-iommu device-iotlb=on hundreds of times (make
+    reset, 2026-12-03). The emulator's bug, not the guest's: such a boot
+    is booted once more, and the record says so. A report before the
+    crash (splatscan decides; it exits 0 on none) is the cell's to judge,
+    never booted away."""
+    if outcome.kind != "qemu-error" or (outcome.qemu_rc or 0) >= 0:
+        return False
+    return subprocess.run([str(SPLATSCAN), "--json", str(log)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
 
 
 def capture_part(full: Path) -> str:
@@ -241,7 +248,7 @@ def boot(vm: VM, bzimage: str, initrd: str, modules: str, steps: str, out: Path)
             run_vm = vm
         outcome = _qemu(run_vm, bzimage, image, log, vm.capture)
         again = ("before init" if outcome.status != "ok" and died_before_init(log, outcome)
-                 else "qemu crashed" if qemu_crashed(outcome) else "")
+                 else "with QEMU (a signal)" if qemu_crashed(outcome, log) else "")
         if again:
             early = Path(str(out) + ".early.log")
             os.replace(log, early)

@@ -57,7 +57,7 @@ def table(rows: list) -> str:
         out.append("| %s (%s) | " % (s, klass[s]) + " | ".join(cells.get((s, c), "") for c in cols)
                    + " |")
     out += ["", VERDICTS, ""]
-    retries = ["Booted twice: %s %s %s: the first kernel died %s." % (
+    retries = ["Booted twice: %s %s %s: the first boot died %s." % (
         r.get("kver"), r.get("variant"), r.get("scenario"), r["boot_retry"])
         for r in rows if r.get("boot_retry")]
     if retries:

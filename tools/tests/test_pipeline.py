@@ -416,11 +416,19 @@ def test_console_end(tmp_path):
     assert not launch.died_before_init(log, Outcome("panic", "x", "panic"))
     log.write_text("[ 1.0] PCI: Using ACPI for IRQ routing\n@@lockcheck: boot\n")
     assert not launch.died_before_init(log, hang)
-    # QEMU killed by a signal of its own is booted again; a failed exit and
-    # our timeout's kill are not
-    assert launch.qemu_crashed(Outcome("error", "x", "qemu-error", -11))
-    assert not launch.qemu_crashed(Outcome("error", "x", "qemu-error", 1))
-    assert not launch.qemu_crashed(hang)
+    # QEMU killed by a signal of its own is booted again, unless the guest
+    # reported something first; a failed exit and our timeout's kill are not
+    segv = Outcome("error", "x", "qemu-error", -11)
+    log.write_text("@@lockcheck: boot\n[ 5.0] harness: BEGIN reset_vs_probe_map\n")
+    assert launch.qemu_crashed(segv, log)
+    assert not launch.qemu_crashed(Outcome("error", "x", "qemu-error", 1), log)
+    assert not launch.qemu_crashed(hang, log)
+    log.write_text("@@lockcheck: boot\n[ 5.0] ------------[ cut here ]------------\n"
+                   "[ 5.0] WARNING: CPU: 1 PID: 9 at drivers/iommu/iommu.c:2255 "
+                   "iommu_deferred_attach+0x1/0x2\n[ 5.0] Call Trace:\n[ 5.0]  <TASK>\n"
+                   "[ 5.0]  iommu_deferred_attach+0x1/0x2\n[ 5.0]  </TASK>\n"
+                   "[ 5.0] ---[ end trace 0000000000000000 ]---\n")
+    assert not launch.qemu_crashed(segv, log)
 
 
 def test_capture_part_and_steps_archive(tmp_path):
