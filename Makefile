@@ -93,6 +93,7 @@ API ?= 6.12:vanilla 6.12:seed-v3 7.3:vanilla 7.3:double-check
 API_IOVA ?= $(filter-out 6.12:%,$(API))
 # make api on QEMU's VT-d in a capture kernel: the patch under test per kernel
 API_VTD ?= 6.12:seed-v3:vtd 7.3:vanilla:vtd
+API_VTD_IOVA ?= $(filter-out 6.12:%,$(API_VTD))
 # make cover: the patch under test on each kernel (7.3 has it merged),
 # behind fake_iommu and behind QEMU's VT-d in a real capture kernel
 COVER ?= 6.12:seed-v3 7.3:vanilla 6.12:seed-v3:vtd 7.3:vanilla:vtd
@@ -172,9 +173,9 @@ api: tools
 		SCENARIOS=tools/plan/scenarios/api-iova RUN_NAME=api-iova $(LC) run api $(API_IOVA); fi
 	@if [ -n "$(API_VTD)" ]; then \
 		SCENARIOS=tools/plan/scenarios/api-vtd RUN_NAME=api-vtd $(LC) run api $(API_VTD); fi
-	@if [ -n "$(filter-out 6.12:%,$(API_VTD))" ]; then \
+	@if [ -n "$(API_VTD_IOVA)" ]; then \
 		SCENARIOS=tools/plan/scenarios/api-vtd-iova RUN_NAME=api-vtd-iova \
-		$(LC) run api $(filter-out 6.12:%,$(API_VTD)); fi
+		$(LC) run api $(API_VTD_IOVA); fi
 
 groups: tools
 	@if [ -n "$(GROUP_COLUMNS)" ]; then $(LC) run groups $(GROUP_COLUMNS); fi

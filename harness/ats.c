@@ -139,9 +139,10 @@ int hr_reset_cycle(struct device *dev, enum hr_reset how)
 		ret = pcie_flr(pdev);
 		pci_restore_state(pdev);
 		return ret;
-	default:
+	case HR_RESET_METHOD_PROBE:
 		return hr_reset_method_probe(dev);
 	}
+	return -EINVAL;
 }
 
 const char *hr_reset_unsupported(void)
