@@ -150,7 +150,11 @@ struct hr_isolation {
 };
 
 /* reset_hold's cases (reset_hold.c): who acts while a reset is held open. */
-enum hr_in_reset { HR_IN_RESET_MAP, HR_IN_RESET_CLAIM, HR_IN_RESET_ATTACH };
+enum hr_in_reset {
+	HR_IN_RESET_MAP, HR_IN_RESET_CLAIM, HR_IN_RESET_ATTACH,
+	/* from here on: undo inside the reset what was set up before it */
+	HR_IN_RESET_RELEASE, HR_IN_RESET_DETACH,
+};
 
 struct hr_reset_hold {
 	enum hr_in_reset party;
@@ -189,6 +193,7 @@ struct hr_run {
 	unsigned long reset_cycles;	/* HR_OTHER_RESET: prepare/done pairs done */
 	/* reset_hold: the party's acts while the reset is open, and after it */
 	unsigned long refused_in_reset, granted_in_reset, refused_after;
+	unsigned long attached_in_reset;	/* watched attaches by those acts */
 	unsigned long deferred_at_reset;	/* rounds whose reset met a deferred device */
 	unsigned long first_detection_round;
 	s64 first_detection_us;

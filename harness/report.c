@@ -92,9 +92,9 @@ void hr_report(struct hr_run *run, struct seq_buf *s, int status)
 	if (run->sc->reset_hold)
 		seq_buf_printf(s, "# count reset_cycles: %lu\n# count refused_in_reset: %lu\n"
 			       "# count granted_in_reset: %lu\n# count refused_after: %lu\n"
-			       "# count deferred_at_reset: %lu\n",
+			       "# count deferred_at_reset: %lu\n# count attached_in_reset: %lu\n",
 			       run->reset_cycles, run->refused_in_reset, run->granted_in_reset,
-			       run->refused_after, run->deferred_at_reset);
+			       run->refused_after, run->deferred_at_reset, run->attached_in_reset);
 	else if (run->sc->other == HR_OTHER_RESET)
 		seq_buf_printf(s, "# count reset_cycles: %lu\n# count maps_refused: %lu\n",
 			       run->reset_cycles, run->maps_failed);

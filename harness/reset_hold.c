@@ -24,9 +24,62 @@
 
 #include "harness.h"
 
-/* One act of the case's party; undone at once where it was granted. */
+/*
+ * What an undoing party undoes, set up before the reset opens: VFIO's
+ * open (the claim, then iommufd's domain on the group), or the driver's
+ * own UNMANAGED domain.
+ */
+static int hr_hold_setup(struct hr_run *run, struct device *dev, struct iommu_domain *unmanaged)
+{
+	struct iommu_group *group;
+	int ret;
+
+	switch (run->sc->reset_hold->party) {
+	case HR_IN_RESET_RELEASE:
+		ret = iommu_device_claim_dma_owner(dev, run);
+		if (ret)
+			return ret;
+		group = iommu_group_get(dev);
+		ret = iommu_attach_group(unmanaged, group);
+		iommu_group_put(group);
+		if (ret)
+			iommu_device_release_dma_owner(dev);
+		return ret;
+	case HR_IN_RESET_DETACH:
+		return iommu_attach_device(unmanaged, dev);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The undo returns nothing: it is granted when the core now has the
+ * device on the domain it had before the set-up, and refused (-EBUSY, as
+ * the reset's fence answers) when the core kept the undone domain.
+ */
+static int hr_hold_undo(struct hr_run *run, struct device *dev, struct iommu_domain *unmanaged,
+			struct iommu_domain *before)
+{
+	struct iommu_group *group;
+
+	if (run->sc->reset_hold->party == HR_IN_RESET_RELEASE) {
+		group = iommu_group_get(dev);
+		iommu_detach_group(unmanaged, group);
+		iommu_group_put(group);
+		iommu_device_release_dma_owner(dev);
+	} else {
+		iommu_detach_device(unmanaged, dev);
+	}
+	return iommu_get_domain_for_dev(dev) == before ? 0 : -EBUSY;
+}
+
+/*
+ * One act of the case's party, undone at once where it was granted; an
+ * undoing party's act inside the reset undoes what was set up before it,
+ * after the reset it sets up and undoes again.
+ */
 static int hr_hold_act(struct hr_run *run, struct device *dev, struct iommu_domain *unmanaged,
-		       struct hr_mapping *m)
+		       struct iommu_domain *before, struct hr_mapping *m, bool in_reset)
 {
 	int ret;
 
@@ -46,16 +99,31 @@ static int hr_hold_act(struct hr_run *run, struct device *dev, struct iommu_doma
 		if (!ret)
 			iommu_detach_device(unmanaged, dev);
 		return ret;
+	case HR_IN_RESET_RELEASE:
+	case HR_IN_RESET_DETACH:
+		ret = in_reset ? 0 : hr_hold_setup(run, dev, unmanaged);
+		return ret ?: hr_hold_undo(run, dev, unmanaged, before);
 	}
 	return -EINVAL;
 }
 
-/* An act while the reset is open: refused with -EBUSY, or granted. */
+/*
+ * An act while the reset is open: refused with -EBUSY, or granted. Either
+ * way the device stays blocked until done: an attach the watched driver
+ * sees meanwhile unblocked it early.
+ */
 static void hr_hold_act_in_reset(struct hr_run *run, struct device *dev,
-				 struct iommu_domain *unmanaged, struct hr_mapping *m)
+				 struct iommu_domain *unmanaged, struct iommu_domain *before,
+				 struct hr_mapping *m)
 {
-	int ret = hr_hold_act(run, dev, unmanaged, m);
+	long watched[FI_NR_COUNTERS], attaches;
+	int ret;
 
+	fake_iommu_counters(NULL, watched);
+	attaches = watched[FI_ATTACH];
+	ret = hr_hold_act(run, dev, unmanaged, before, m, true);
+	fake_iommu_counters(NULL, watched);
+	run->attached_in_reset += watched[FI_ATTACH] - attaches;
 	if (ret == -EBUSY) {
 		run->refused_in_reset++;
 	} else if (ret) {
@@ -71,7 +139,9 @@ static struct device *hr_hold_device(struct hr_run *run)
 {
 	struct device *dev = hr_ats_add(run);
 
-	if (!IS_ERR(dev) && run->sc->reset_hold->party == HR_IN_RESET_CLAIM)
+	enum hr_in_reset party = run->sc->reset_hold->party;
+
+	if (!IS_ERR(dev) && (party == HR_IN_RESET_CLAIM || party == HR_IN_RESET_RELEASE))
 		device_release_driver(dev);
 	return dev;
 }
@@ -102,7 +172,7 @@ int hr_reset_hold_round(struct hr_run *run)
 		kfree(m.buf);
 		return PTR_ERR(dev);
 	}
-	if (rh->party == HR_IN_RESET_ATTACH) {
+	if (rh->party >= HR_IN_RESET_ATTACH) {
 		unmanaged = iommu_paging_domain_alloc(dev);
 		if (IS_ERR(unmanaged)) {
 			ret = PTR_ERR(unmanaged);
@@ -111,6 +181,12 @@ int hr_reset_hold_round(struct hr_run *run)
 		}
 	}
 	before = iommu_get_domain_for_dev(dev);
+	ret = hr_hold_setup(run, dev, unmanaged);
+	if (ret) {
+		dev_err(dev, "%s before the reset: %d\n", run->sc->name, ret);
+		run->setup_failures++;
+		goto out_free;
+	}
 	/* a capture kernel's: the reset meets a device still deferred */
 	if (dev->iommu->attach_deferred)
 		run->deferred_at_reset++;
@@ -119,16 +195,18 @@ int hr_reset_hold_round(struct hr_run *run)
 		if (ret) {
 			dev_err(dev, "reset prepare: %d\n", ret);
 			run->setup_failures++;
+			if (rh->party >= HR_IN_RESET_RELEASE)
+				hr_hold_undo(run, dev, unmanaged, before);
 			goto out_done;
 		}
 	}
-	hr_hold_act_in_reset(run, dev, unmanaged, &m);
+	hr_hold_act_in_reset(run, dev, unmanaged, before, &m);
 	if (hold)
 		usleep_range(hold, hold + hold / 8 + 1);
 	while (opened > 1) {
 		hr_reset_done(dev);
 		opened--;
-		hr_hold_act_in_reset(run, dev, unmanaged, &m);
+		hr_hold_act_in_reset(run, dev, unmanaged, before, &m);
 	}
 out_done:
 	/* the last done re-attaches the domain: the watched driver's attach */
@@ -139,7 +217,7 @@ out_done:
 	fake_iommu_counters(NULL, watched);
 	if (!ret) {
 		run->reset_cycles++;
-		ret = hr_hold_act(run, dev, unmanaged, &m);
+		ret = hr_hold_act(run, dev, unmanaged, before, &m, false);
 		if (ret) {
 			dev_err(dev, "%s after the reset: %d\n", run->sc->name, ret);
 			run->refused_after++;
@@ -151,7 +229,9 @@ out_done:
 		else if (watched[FI_ATTACH] == attaches)
 			run->error = "done attached no domain the watched driver saw";
 	}
-	if (unmanaged)
+out_free:
+	/* leaked, not freed, where the core still has it (a refused undo) */
+	if (unmanaged && iommu_get_domain_for_dev(dev) != unmanaged)
 		iommu_domain_free(unmanaged);
 out_put:
 	hr_pci_put(dev);

@@ -120,6 +120,8 @@ static const struct hr_reset_hold hr_hold_map = { .party = HR_IN_RESET_MAP, .dep
 static const struct hr_reset_hold hr_hold_claim = { .party = HR_IN_RESET_CLAIM, .depth = 1 };
 static const struct hr_reset_hold hr_hold_attach = { .party = HR_IN_RESET_ATTACH, .depth = 1 };
 static const struct hr_reset_hold hr_hold_nested = { .party = HR_IN_RESET_CLAIM, .depth = 2 };
+static const struct hr_reset_hold hr_hold_release = { .party = HR_IN_RESET_RELEASE, .depth = 1 };
+static const struct hr_reset_hold hr_hold_detach = { .party = HR_IN_RESET_DETACH, .depth = 1 };
 
 /* reset_hold and its cases (reset_hold.c): legal, 7.x, on the ATS device. */
 #define HR_RESET_HOLD(_name, _what, _rh) {				\
@@ -447,6 +449,12 @@ const struct hr_scenario hr_scenarios[] = {
 	HR_RESET_HOLD("reset_hold_nested",
 		      "a claim inside a reset inside a reset, and between the two dones",
 		      hr_hold_nested),
+	HR_RESET_HOLD("reset_hold_release",
+		      "VFIO's close (iommufd's domain detached, the claim released) in a reset",
+		      hr_hold_release),
+	HR_RESET_HOLD("reset_hold_detach",
+		      "the driver detaches its UNMANAGED domain while a reset holds the device",
+		      hr_hold_detach),
 	HR_RESET_HOLD("reset_hold_first",
 		      "reset_hold_claim in the first kernel: nothing deferred (the control)",
 		      hr_hold_claim),

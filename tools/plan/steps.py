@@ -19,7 +19,8 @@ def _check_line(line: str) -> None:
 # on vtd their boots get one (VM.ats) and the harness binds it.
 _ATS = frozenset({"reset_vs_probe_map", "reset_vs_open_map", "reset_hold_map",
                   "reset_hold_claim", "reset_hold_attach", "reset_hold_nested",
-                  "reset_hold_first", "reset_in_probe"})
+                  "reset_hold_release", "reset_hold_detach", "reset_hold_first",
+                  "reset_in_probe"})
 
 
 def needs_ats(line: str) -> bool:
