@@ -104,6 +104,9 @@ ISOLATION ?= 6.12:vanilla:vtd 6.12:vtd-block-copied:vtd 7.3:vanilla:vtd 7.3:vtd-
 # upstream is the patch as proposed, double-check-warn the warn-every-time form
 RESET ?= 6.12:seed-v3:vtd 7.3:vanilla:vtd 7.3:double-check:vtd 7.3:double-check-warn:vtd \
 	7.3:upstream:vtd
+# make fix-controls: 7.3.4 with a fix of the reset series reverted, or half
+# of one planted back: the cells that guard each fix must fail (patches/*/README)
+FIX_CONTROLS ?= 7.3:revert-5474e6e:vtd 7.3:revert-0d5fd7a:vtd 7.3:unblock-control:vtd
 GROUP_COLUMNS ?= 6.12:vanilla 6.12:seed-v3 6.12:double-check 7.3:vanilla 7.3:double-check
 # make groups on QEMU's VT-d: a real group of two edu functions (make full
 # leaves 6.12 vanilla out: its sibling race oopses VT-d, docs/findings.md)
@@ -125,7 +128,7 @@ SPLATS ?= 6.12:vanilla 6.12:seed-v3 6.12:recheck-under-lock 6.12:detector 7.3:va
 LAVA_COLUMNS ?= $(MATRIX)
 LAVA_CHECK ?= 6.12:seed-v3 6.12:seed-v3:vtd
 
-.PHONY: all deps tools run matrix splats stock vtd isolation amd bench sanitize fuzz soak kdump races sweep api groups reset cover flake flake-vtd \
+.PHONY: all deps tools run matrix splats stock vtd isolation amd bench sanitize fuzz soak kdump races sweep api groups reset fix-controls cover flake flake-vtd \
 	lava lava-check lava-judge judge presubmit selftest check full shell modules clean distclean
 
 all: tools
@@ -184,6 +187,9 @@ groups: tools
 
 reset: tools
 	@$(LC) run reset $(RESET)
+
+fix-controls: tools
+	@SCENARIOS=tools/plan/scenarios/fix-controls RUN_NAME=fix-controls $(LC) run reset $(FIX_CONTROLS)
 
 cover: tools
 	@$(LC) run cover $(COVER)
