@@ -106,7 +106,8 @@ RESET ?= 6.12:seed-v3:vtd 7.3:vanilla:vtd 7.3:double-check:vtd 7.3:double-check-
 	7.3:upstream:vtd
 # make fix-controls: 7.3.4 with a fix of the reset series reverted, or half
 # of one planted back: the cells that guard each fix must fail (patches/*/README)
-FIX_CONTROLS ?= 7.3:revert-5474e6e:vtd 7.3:revert-0d5fd7a:vtd 7.3:unblock-control:vtd
+FIX_CONTROLS ?= 7.3:revert-5474e6e:vtd 7.3:revert-0d5fd7a:vtd 7.3:unblock-control:vtd \
+	7.3:group-reset-control:vtd
 GROUP_COLUMNS ?= 6.12:vanilla 6.12:seed-v3 6.12:double-check 7.3:vanilla 7.3:double-check
 # make groups on QEMU's VT-d: a real group of two edu functions (make full
 # leaves 6.12 vanilla out: its sibling race oopses VT-d, docs/findings.md)

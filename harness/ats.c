@@ -80,6 +80,12 @@ struct device *hr_ats_add(struct hr_run *run)
 	return hr_pci_rebind(HR_ATS_VENDOR, HR_ATS_DEVICE, &hr_ats_driver);
 }
 
+/* The other ATS function in @dev's IOMMU group, bound again for a round. */
+struct device *hr_ats_add_sibling(struct hr_run *run, struct device *dev)
+{
+	return hr_pci_add_sibling(run, dev, &hr_ats_driver);
+}
+
 /*
  * What every 7.x reset path calls around its reset: the device's IOMMU
  * blocked, group->domain kept, and restored (nested calls count depth).

@@ -140,6 +140,7 @@ static const struct hr_devices hr_ats_devices = {
 	.driver_register = hr_ats_driver_register,
 	.driver_unregister = hr_ats_driver_unregister,
 	.get = hr_ats_add,
+	.sibling = hr_ats_add_sibling,
 	.put = hr_pci_put,
 	.check = hr_edu_check,
 	.check_on = hr_ats_check_on,

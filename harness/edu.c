@@ -214,25 +214,8 @@ struct device *hr_edu_add(struct hr_run *run)
 	return hr_pci_rebind(HR_EDU_VENDOR, HR_EDU_DEVICE, &hr_edu_driver);
 }
 
-/**
- * hr_edu_add_sibling - the other edu function in @dev's IOMMU group (the
- * VM's multi-function pair without ACS), bound again for a round
- * @run: the run the round belongs to
- * @dev: the round's edu device
- *
- * Return: the sibling, or an ERR_PTR (and @run's error) if there is none.
- */
+/* The other edu function in @dev's IOMMU group, bound again for a round. */
 struct device *hr_edu_add_sibling(struct hr_run *run, struct device *dev)
 {
-	struct device *sibling = hr_pci_rebind_sibling(dev, &hr_edu_driver);
-
-	if (sibling == ERR_PTR(-ENOENT)) {
-		run->error = "no second edu in the IOMMU group (a VM with two edu functions)";
-	} else if (!IS_ERR(sibling) && sibling->iommu_group != dev->iommu_group) {
-		/* the rescan groups it by its own header: a group of one */
-		hr_pci_put(sibling);
-		run->error = "the second edu came back in an IOMMU group of its own";
-		sibling = ERR_PTR(-EINVAL);
-	}
-	return sibling;
+	return hr_pci_add_sibling(run, dev, &hr_edu_driver);
 }

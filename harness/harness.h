@@ -152,8 +152,10 @@ struct hr_isolation {
 /* reset_hold's cases (reset_hold.c): who acts while a reset is held open. */
 enum hr_in_reset {
 	HR_IN_RESET_MAP, HR_IN_RESET_CLAIM, HR_IN_RESET_ATTACH,
-	/* from here on: undo inside the reset what was set up before it */
+	/* undo inside the reset what was set up before it */
 	HR_IN_RESET_RELEASE, HR_IN_RESET_DETACH,
+	/* the other function of the device's group maps and resets */
+	HR_IN_RESET_SIBLING,
 };
 
 struct hr_reset_hold {
@@ -260,13 +262,15 @@ int hr_edu_driver_register(void);
 void hr_edu_driver_unregister(void);
 struct device *hr_edu_add(struct hr_run *run);
 struct device *hr_pci_rebind(u16 vendor, u16 device, struct pci_driver *drv);
-struct device *hr_pci_rebind_sibling(struct device *dev, struct pci_driver *drv);
+struct device *hr_pci_add_sibling(struct hr_run *run, struct device *dev,
+				  struct pci_driver *drv);
 struct device *hr_edu_add_sibling(struct hr_run *run, struct device *dev);
 struct device *hr_client_add_sibling(struct hr_run *run, struct device *dev);
 void hr_pci_put(struct device *dev);
 int hr_ats_driver_register(void);
 void hr_ats_driver_unregister(void);
 struct device *hr_ats_add(struct hr_run *run);
+struct device *hr_ats_add_sibling(struct hr_run *run, struct device *dev);
 int hr_reset_cycle(struct device *dev, enum hr_reset how);
 int hr_reset_prepare(struct device *dev);
 void hr_reset_done(struct device *dev);

@@ -47,17 +47,8 @@ struct device *hr_pci_rebind(u16 vendor, u16 device, struct pci_driver *drv)
 	return hr_pci_rebind_dev(pdev, drv);
 }
 
-/**
- * hr_pci_rebind_sibling - another device of @dev's IDs in @dev's IOMMU
- * group (a function of the same device without ACS), found again the
- * same way
- * @dev: the round's device
- * @drv: the harness's driver that must have bound the sibling again
- *
- * Return: the sibling, with a reference hr_pci_put() drops; ERR_PTR(-ENOENT)
- * if the group has no such device.
- */
-struct device *hr_pci_rebind_sibling(struct device *dev, struct pci_driver *drv)
+/* Another device of @dev's IDs in @dev's IOMMU group, found again. */
+static struct device *hr_pci_rebind_sibling(struct device *dev, struct pci_driver *drv)
 {
 	struct pci_dev *self = to_pci_dev(dev), *pdev = NULL;
 
@@ -66,6 +57,32 @@ struct device *hr_pci_rebind_sibling(struct device *dev, struct pci_driver *drv)
 		    pdev->dev.iommu_group == dev->iommu_group)
 			return hr_pci_rebind_dev(pdev, drv);
 	return ERR_PTR(-ENOENT);
+}
+
+/**
+ * hr_pci_add_sibling - the other function of @dev's device in @dev's IOMMU
+ * group (the VM's multi-function pair without ACS), bound again for a round
+ * @run: the run the round belongs to
+ * @dev: the round's device
+ * @drv: the harness's driver that must have bound the sibling again
+ *
+ * Return: the sibling, with a reference hr_pci_put() drops, or an ERR_PTR
+ * (and @run's error) if the group has none.
+ */
+struct device *hr_pci_add_sibling(struct hr_run *run, struct device *dev,
+				  struct pci_driver *drv)
+{
+	struct device *sibling = hr_pci_rebind_sibling(dev, drv);
+
+	if (sibling == ERR_PTR(-ENOENT)) {
+		run->error = "no second function in the IOMMU group (a VM with a multi-function pair)";
+	} else if (!IS_ERR(sibling) && sibling->iommu_group != dev->iommu_group) {
+		/* the rescan groups it by its own header: a group of one */
+		hr_pci_put(sibling);
+		run->error = "the second function came back in an IOMMU group of its own";
+		sibling = ERR_PTR(-EINVAL);
+	}
+	return sibling;
 }
 
 void hr_pci_put(struct device *dev)

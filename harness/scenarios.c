@@ -122,6 +122,7 @@ static const struct hr_reset_hold hr_hold_attach = { .party = HR_IN_RESET_ATTACH
 static const struct hr_reset_hold hr_hold_nested = { .party = HR_IN_RESET_CLAIM, .depth = 2 };
 static const struct hr_reset_hold hr_hold_release = { .party = HR_IN_RESET_RELEASE, .depth = 1 };
 static const struct hr_reset_hold hr_hold_detach = { .party = HR_IN_RESET_DETACH, .depth = 1 };
+static const struct hr_reset_hold hr_hold_sibling = { .party = HR_IN_RESET_SIBLING, .depth = 1 };
 
 /* reset_hold and its cases (reset_hold.c): legal, 7.x, on the ATS device. */
 #define HR_RESET_HOLD(_name, _what, _rh) {				\
@@ -455,6 +456,9 @@ const struct hr_scenario hr_scenarios[] = {
 	HR_RESET_HOLD("reset_hold_detach",
 		      "the driver detaches its UNMANAGED domain while a reset holds the device",
 		      hr_hold_detach),
+	HR_RESET_HOLD("reset_hold_sibling",
+		      "the other function of the group maps first and resets while one is reset",
+		      hr_hold_sibling),
 	HR_RESET_HOLD("reset_hold_first",
 		      "reset_hold_claim in the first kernel: nothing deferred (the control)",
 		      hr_hold_claim),

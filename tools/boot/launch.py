@@ -20,8 +20,9 @@ from engine.util import BUILD, Refused
 MACHINES = {"vtd": "intel-iommu", "amd": "amd-iommu"}
 # PCIe with ATS needs a PCIe port (on the root bus virtio is conventional
 # PCI) and a modern-only device; the harness binds it (harness/ats.c).
-ATS_DEVICE = ["-device", "pcie-root-port,id=hr_ats_port,chassis=1",
-              "-device", "virtio-rng-pci,bus=hr_ats_port,disable-legacy=on,ats=on"]
+ATS_PORT = ["-device", "pcie-root-port,id=hr_ats_port,chassis=1"]
+ATS_FN = "virtio-rng-pci,bus=hr_ats_port,disable-legacy=on,ats=on"
+ATS_DEVICE = ATS_PORT + ["-device", ATS_FN]
 # Two edu functions of one slot on the root bus: a multi-function device
 # without ACS, so the kernel puts both in one IOMMU group (pci_device_group());
 # each keeps its own requester ID and context entry. Both carry the header's
@@ -30,6 +31,9 @@ ATS_DEVICE = ["-device", "pcie-root-port,id=hr_ats_port,chassis=1",
 EDU = "edu,dma_mask=0xffffffff"
 EDU_GROUP = ["-device", EDU + ",addr=0x5.0,multifunction=on",
              "-device", EDU + ",addr=0x5.1,multifunction=on"]
+# The same for the ATS device: two functions of the one device below its port.
+ATS_GROUP = ATS_PORT + ["-device", ATS_FN + ",addr=0x0.0,multifunction=on",
+                        "-device", ATS_FN + ",addr=0x0.1,multifunction=on"]
 CONSOLE = "console=ttyS0 panic=-1 loglevel=7"
 # is_kdump_kernel() only asks whether an address was given; this one is
 # outside the guest's RAM so vmcore_init() reads nothing that matters.
@@ -89,8 +93,10 @@ def qemu_options(vm: VM) -> tuple:
         # edu's engine reaches 32 bits, all of the guest's 1 GiB: the
         # harness's DMA mask stays at QEMU's default 28 where it can (edu.c),
         # and blocked_dma_pt aims the engine at any page of the capture kernel
-        machine += EDU_GROUP if vm.group else ["-device", EDU] * vm.edu
-        machine += ATS_DEVICE if vm.ats else []
+        # a scenario's group is the ATS device's where it needs ATS, else edu's
+        machine += EDU_GROUP if vm.group and not vm.ats else ["-device", EDU] * vm.edu
+        if vm.ats:
+            machine += ATS_GROUP if vm.group else ATS_DEVICE
     append = "%s %s" % (CONSOLE, vm.append)
     if vm.iommu == "vtd":
         append += " " + intel_iommu(vm.sm)

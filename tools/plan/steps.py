@@ -19,8 +19,8 @@ def _check_line(line: str) -> None:
 # on vtd their boots get one (VM.ats) and the harness binds it.
 _ATS = frozenset({"reset_vs_probe_map", "reset_vs_open_map", "reset_hold_map",
                   "reset_hold_claim", "reset_hold_attach", "reset_hold_nested",
-                  "reset_hold_release", "reset_hold_detach", "reset_hold_first",
-                  "reset_in_probe"})
+                  "reset_hold_release", "reset_hold_detach", "reset_hold_sibling",
+                  "reset_hold_first", "reset_in_probe"})
 
 
 def needs_ats(line: str) -> bool:
@@ -28,8 +28,9 @@ def needs_ats(line: str) -> bool:
 
 
 # The scenarios with a second device in the round's group: on a real IOMMU
-# their boots get two edu functions in one group (VM.group).
-_GROUP = frozenset({"group_first_maps", "sibling_map_vs_attach"})
+# their boots get two functions of one device in one group (VM.group): edu's,
+# or the ATS device's for a scenario that needs ATS.
+_GROUP = frozenset({"group_first_maps", "sibling_map_vs_attach", "reset_hold_sibling"})
 
 
 def needs_group(line: str) -> bool:
