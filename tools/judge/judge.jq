@@ -124,6 +124,33 @@ def cond_failures($conds; $dets; $reports; $reason):
 	     end)
 	end;
 
+# A control's line, want "caught": a kernel with a fix reverted or a bug
+# planted must fail the expectations of the column named by against+VARIANT
+# (the released kernel's line for the same scenario), and every
+# failure+REGEX must match that failure or a report's title: the gate
+# itself catches the control, on the evidence the line names.
+def caught_failures($e; $r; $bad; $v; $expected):
+	($e.conds | split(",")) as $cs
+	| [$cs[] | select(startswith("against+")) | ltrimstr("against+")] as $against
+	| [$cs[] | select(startswith("failure+")) | ltrimstr("failure+")] as $res
+	| if ($against | length) != 1 or ($res | length) == 0 or ($cs | length) != ($res | length) + 1
+	  then error("tools/judge/expected: a caught line needs one against+VARIANT and failure+REGEX conditions: \($e.conds)")
+	  else ($expected[[$r.kver, $against[0], $r.scenario] | join("|")]) as $ref
+	  | if $ref == null then ["no expected line for \($r.kver) \($against[0]) \($r.scenario) to judge the control by"]
+	    else ($bad
+		  + (if ("|" + $ref.want + "|") | contains("|" + $v + "|") | not
+		     then ["got \($v), expected \($ref.want)"] else [] end)
+		  + cond_failures($ref.conds; $r.detectors + $r.counts
+			+ {core_assertions: ([$r.reports[] | select(assertion)] | length)}; $r.reports;
+			$r.ktap.reason)) as $caught
+	    | ($caught + [$r.reports[] | "report: \(.title)"]) as $evidence
+	    | if ($caught | length) == 0 then ["not caught: judged by \($against[0])'s line the cell passes"]
+	      else [$res[] | . as $re | select(any($evidence[]; test($re)) | not)
+		    | "caught, but nothing matches \($re): \($caught | join("; "))"]
+	      end
+	    end
+	  end;
+
 def known($findings): . as $r | any($findings[]; . as $f | $f.kind == $r.kind and ($r.title | test($f.title)));
 
 def judge($cells; $records; $expected; $findings; $run_id):
@@ -147,8 +174,16 @@ def judge($cells; $records; $expected; $findings; $run_id):
 		# a vtd column's lines: "KVER VARIANT:vtd SCENARIO ..."
 		| ($r.variant + (($r.iommu // "fake") | if . == "fake" then "" else ":" + . end)) as $vname
 		| ($expected[[$r.kver, $vname, $r.scenario] | join("|")]) as $e
+		# want "as", condition against+VARIANT: judged by that column's line
+		| (if $e.want == "as" then
+			($e.conds | capture("^against\\+(?<v>[^,]+)$")
+			 // error("tools/judge/expected: an as line needs one against+VARIANT: \($e.conds)")) as $a
+			| ($expected[[$r.kver, $a.v, $r.scenario] | join("|")]
+			   // {want: "no-line", conds: "-", why: "no expected line for \($r.kver) \($a.v) \($r.scenario)"})
+		   else $e end) as $e
 		| (if $c.judge != "stress" then
 			if $e == null then ["no expected line (\($c.judge) run) for \($r.kver) \($vname) \($r.scenario)"]
+			elif $e.want == "caught" then caught_failures($e; $r; $bad; $v; $expected)
 			else
 				(if ("|" + $e.want + "|") | contains("|" + $v + "|") | not
 				 then ["got \($v), expected \($e.want) because \($e.why)"] else [] end)
@@ -161,7 +196,10 @@ def judge($cells; $records; $expected; $findings; $run_id):
 			 | "report in our code: \(.title)"]
 		   end) as $policy
 		# a run that did not do what it claims is judged on that alone
-		| (if ($bad | length) > 0 then [] else $policy end) as $policy
+		# a control's failing run is what it shows: judged by its line alone
+		| ($e.want == "caught" and $c.judge != "stress") as $control
+		| (if ($bad | length) > 0 and ($control | not) then [] else $policy end) as $policy
+		| (if $control then [] else $bad end) as $bad
 		| $r + {verdict: $v, expected: ($e.want // null), why: ($e.why // null), conds: ($e.conds // null),
 			failures: ($bad + $policy),
 			findings: (if $c.judge != "stress" then []

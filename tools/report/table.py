@@ -24,6 +24,9 @@ def column_of(r: dict) -> str:
 def cell_text(r: dict) -> str:
     if r.get("ok"):
         s = str(r.get("verdict"))
+        # a control passes by failing the line it names (judge.jq, caught)
+        if r.get("expected") == "caught":
+            s += " (caught by %s's line)" % (r.get("conds") or "").split(",")[0].replace("against+", "")
     else:
         s = "**%s** (want %s)" % (r.get("verdict"), r.get("expected") or "a pass")
     s += "".join("<br>%s=%s" % (k, v) for k, v in (r.get("detectors") or {}).items()

@@ -175,6 +175,7 @@ SPLAT_KNOBS = (("core_assert", 1), ("warn", 1))
 SEED_RACE = "6.12 seed-v3 map_vs_attach race unlocked_attach=0,stale_attach>0 driver-bug: a negative control"
 BUG_RE = "^BUG:.sleeping.function.called.from.invalid.context.in.iommu_deferred_attach$"
 ASSERT_RE = "^WARNING.in.iommu_group_mutex_assert$"
+REF = "6.12 vanilla probe_first_map clean unlocked_attach=0 legal: the control's reference"
 
 CASES = [
     # name=0: every negative control of tools/judge/expected is one
@@ -335,6 +336,41 @@ CASES = [
          cells=(("seed-v3", "probe_first_map rounds=20"),),
          want=(None, "no record: the run never got to this cell"), verdicts=("clean", "missing"),
          kcidb=("PASS", "MISS")),
+    # controls (make fix-controls): judged by another column's line
+    Case("a control its reference line fails, on the evidence named, is caught",
+         (Block("probe_first_map", (det("unlocked_attach", 3),)),),
+         REF + "\n6.12 ctl probe_first_map caught against+vanilla,failure+^unlocked_attach=0.fails ctl",
+         variant="ctl", verdicts=("unlocked",)),
+    Case("a control its reference line passes is not caught",
+         (Block("probe_first_map"),),
+         REF + "\n6.12 ctl probe_first_map caught against+vanilla,failure+^unlocked_attach=0.fails ctl",
+         variant="ctl", want=("not caught: judged by vanilla's line the cell passes",)),
+    Case("a control caught on other evidence than its line names fails",
+         (Block("probe_first_map", extra=WARNING),),
+         REF + "\n6.12 ctl probe_first_map caught against+vanilla,failure+^unlocked_attach=0.fails ctl",
+         variant="ctl", want=("caught, but nothing matches ^unlocked_attach=0.fails",)),
+    Case("a control's report title is evidence, and a run it cut short is caught",
+         (Block("probe_first_map", ((r"^# rounds_run: 20", "# rounds_run: 3"),), WARNING),),
+         REF + "\n6.12 ctl probe_first_map caught against+vanilla,"
+         "failure+^report:.WARNING.in.iommu_group_mutex_assert$,failure+ran.3.of.20 ctl",
+         variant="ctl", verdicts=("error",)),
+    Case("a control with no line to be judged by fails",
+         (Block("probe_first_map", (det("unlocked_attach", 3),)),),
+         "6.12 ctl probe_first_map caught against+seed-v3,failure+unlocked ctl", variant="ctl",
+         want=("no expected line for 6.12 seed-v3 probe_first_map to judge the control by",)),
+    Case("a caught line without failure+ stops the judge, named",
+         (Block("probe_first_map"),), REF + "\n6.12 ctl probe_first_map caught against+vanilla ctl",
+         variant="ctl", error="a caught line needs one against+VARIANT and failure+REGEX"),
+    Case("an as line passes where the line it names does",
+         (Block("probe_first_map"),), REF + "\n6.12 ctl probe_first_map as against+vanilla ctl",
+         variant="ctl"),
+    Case("an as line fails where the line it names does",
+         (Block("probe_first_map", (det("unlocked_attach", 3),)),),
+         REF + "\n6.12 ctl probe_first_map as against+vanilla ctl", variant="ctl",
+         want=("unlocked_attach=0 fails (unlocked_attach=3)",)),
+    Case("an as line naming no line fails",
+         (Block("probe_first_map"),), "6.12 ctl probe_first_map as against+seed-v3 ctl",
+         variant="ctl", want=("expected no-line because no expected line for 6.12 seed-v3",)),
     # stress modes: a leak of ours, found after rmmod, is ours
     Case("a leak of our module's memory fails a stress run",
          (Block("map_vs_map"),), "", judge="stress", tail=LEAK,
