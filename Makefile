@@ -288,6 +288,7 @@ full: check
 	@$(MAKE) -s groups GROUP_COLUMNS="$(filter-out 6.12:vanilla 6.12:seed-v3,$(GROUP_COLUMNS))" \
 		GROUP_VTD="$(filter-out 6.12:vanilla:vtd,$(GROUP_VTD))" JOBS=2
 	@$(MAKE) -s reset JOBS=2
+	@$(MAKE) -s fix-controls JOBS=2
 	@$(MAKE) -s isolation JOBS=2
 	@$(MAKE) -s cover JOBS=2
 	@$(LC) count-reports $(or $(RESULTS),results)/$(LC_RUN_ID)

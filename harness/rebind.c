@@ -75,7 +75,7 @@ struct device *hr_pci_add_sibling(struct hr_run *run, struct device *dev,
 	struct device *sibling = hr_pci_rebind_sibling(dev, drv);
 
 	if (sibling == ERR_PTR(-ENOENT)) {
-		run->error = "no second function in the IOMMU group (a VM with a multi-function pair)";
+		run->error = "no second function in the IOMMU group (a multi-function pair)";
 	} else if (!IS_ERR(sibling) && sibling->iommu_group != dev->iommu_group) {
 		/* the rescan groups it by its own header: a group of one */
 		hr_pci_put(sibling);

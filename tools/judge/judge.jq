@@ -124,6 +124,10 @@ def cond_failures($conds; $dets; $reports; $reason):
 	     end)
 	end;
 
+# What a line's conditions name: the detectors, the counts, and
+# core_assertions (reports of the core's own lock assertion).
+def conditions_on: .detectors + .counts + {core_assertions: ([.reports[] | select(assertion)] | length)};
+
 # A control's line, want "caught": a kernel with a fix reverted or a bug
 # planted must fail the expectations of the column named by against+VARIANT
 # (the released kernel's line for the same scenario), and every
@@ -140,9 +144,7 @@ def caught_failures($e; $r; $bad; $v; $expected):
 	    else ($bad
 		  + (if ("|" + $ref.want + "|") | contains("|" + $v + "|") | not
 		     then ["got \($v), expected \($ref.want)"] else [] end)
-		  + cond_failures($ref.conds; $r.detectors + $r.counts
-			+ {core_assertions: ([$r.reports[] | select(assertion)] | length)}; $r.reports;
-			$r.ktap.reason)) as $caught
+		  + cond_failures($ref.conds; $r | conditions_on; $r.reports; $r.ktap.reason)) as $caught
 	    | ($caught + [$r.reports[] | "report: \(.title)"]) as $evidence
 	    | if ($caught | length) == 0 then ["not caught: judged by \($against[0])'s line the cell passes"]
 	      else [$res[] | . as $re | select(any($evidence[]; test($re)) | not)
@@ -187,9 +189,7 @@ def judge($cells; $records; $expected; $findings; $run_id):
 			else
 				(if ("|" + $e.want + "|") | contains("|" + $v + "|") | not
 				 then ["got \($v), expected \($e.want) because \($e.why)"] else [] end)
-				+ cond_failures($e.conds; $r.detectors + $r.counts
-					+ {core_assertions: ([$r.reports[] | select(assertion)] | length)}; $r.reports;
-					$r.ktap.reason)
+				+ cond_failures($e.conds; $r | conditions_on; $r.reports; $r.ktap.reason)
 			end
 		   else
 			[$r.reports[] | select((.ours_title or .ours_stack) and (known($findings) | not))

@@ -26,7 +26,8 @@ def cell_text(r: dict) -> str:
         s = str(r.get("verdict"))
         # a control passes by failing the line it names (judge.jq, caught)
         if r.get("expected") == "caught":
-            s += " (caught by %s's line)" % (r.get("conds") or "").split(",")[0].replace("against+", "")
+            against = (r.get("conds") or "").split(",")[0].replace("against+", "")
+            s += " (caught by %s's line)" % against
     else:
         s = "**%s** (want %s)" % (r.get("verdict"), r.get("expected") or "a pass")
     s += "".join("<br>%s=%s" % (k, v) for k, v in (r.get("detectors") or {}).items()
