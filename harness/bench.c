@@ -5,7 +5,9 @@
  * common fast path: only the flag test, or with the lock-always variant
  * the group mutex, is in the way); path=atomic the same with bottom halves
  * off, as a NIC's transmit path maps; path=first the first map of a fresh
- * deferred device (the attach itself). op=pair times map+unmap pairs,
+ * deferred device (the attach itself); path=group the attached maps of
+ * the threads spread over two devices of one IOMMU group, the contention
+ * on that group's mutex where a variant takes it on every map. op=pair times map+unmap pairs,
  * op=map the maps alone. Samples are ns per op: under QEMU's -icount
  * shift=0, guest instructions per op.
  */
@@ -109,7 +111,8 @@ static int hr_bench_loop(void *data)
 	return 0;
 }
 
-static int hr_bench_attached(struct hr_run *run, struct device *dev)
+/* @n threads, thread i mapping on @devs[i % @ndev]. */
+static int hr_bench_attached(struct hr_run *run, struct device **devs, u32 ndev)
 {
 	struct task_struct *task[HR_MAX_THREADS] = { };
 	u32 i, n = hr_get(run, "threads");
@@ -122,7 +125,9 @@ static int hr_bench_attached(struct hr_run *run, struct device *dev)
 		return -ENOMEM;
 
 	for (i = 0; i < n; i++) {
-		t[i] = (struct hr_bench_thread){ .run = run, .dev = dev, .start = &start };
+		t[i] = (struct hr_bench_thread){
+			.run = run, .dev = devs[i % ndev], .start = &start,
+		};
 		init_completion(&t[i].done);
 		task[i] = kthread_create(hr_bench_loop, &t[i], "harness/b%u", i);
 		if (IS_ERR(task[i])) {
@@ -175,9 +180,9 @@ static int hr_bench_first(struct hr_run *run, struct device *dev)
 
 int hr_bench(struct hr_run *run)
 {
-	/* A first map is one map, timed alone whatever op says. */
-	bool first = hr_get(run, "path") == HR_BENCH_FIRST;
-	struct device *dev;
+	u32 path = hr_get(run, "path");
+	struct device *devs[2];
+	u32 ndev = 1;
 	int ret;
 
 	if (!run->samples) {
@@ -188,21 +193,36 @@ int hr_bench(struct hr_run *run)
 	}
 	if (run->nsamples >= run->max_samples)
 		return 0;
-	dev = hr_client_add(run);
-	if (IS_ERR(dev)) {
+	devs[0] = hr_client_add(run);
+	if (IS_ERR(devs[0])) {
 		run->setup_failures++;
-		return PTR_ERR(dev);
+		return PTR_ERR(devs[0]);
 	}
-	if (first) {
-		ret = hr_bench_first(run, dev);
-	} else {
-		/* The untimed first map does the deferred attach. */
-		ret = hr_bench_first(run, dev);
+	/* A first map is one map, timed alone whatever op says. */
+	ret = hr_bench_first(run, devs[0]);
+	if (ret || path == HR_BENCH_FIRST)
+		goto out;
+	/* The untimed first map did the deferred attach. */
+	run->nsamples--;
+	if (path == HR_BENCH_GROUP) {
+		devs[1] = hr_client_add_sibling(run, devs[0]);
+		if (IS_ERR(devs[1])) {
+			run->setup_failures++;
+			ret = PTR_ERR(devs[1]);
+			goto out;
+		}
+		ndev = 2;
+		ret = hr_bench_first(run, devs[1]);
 		if (!ret) {
 			run->nsamples--;
-			ret = hr_bench_attached(run, dev);
+			ret = hr_bench_attached(run, devs, ndev);
 		}
+		/* the sibling first: the group's domains count into its peer */
+		fake_iommu_client_remove(devs[1]);
+		goto out;
 	}
-	fake_iommu_client_remove(dev);
+	ret = hr_bench_attached(run, devs, ndev);
+out:
+	fake_iommu_client_remove(devs[0]);
 	return ret;
 }

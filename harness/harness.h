@@ -36,7 +36,7 @@ struct hr_param {
 };
 
 /* bench: the path timed (hr_bench_paths[]) and the op (hr_bench_ops[]). */
-enum hr_bench_path { HR_BENCH_ATTACHED, HR_BENCH_FIRST, HR_BENCH_ATOMIC };
+enum hr_bench_path { HR_BENCH_ATTACHED, HR_BENCH_FIRST, HR_BENCH_ATOMIC, HR_BENCH_GROUP };
 enum hr_bench_op { HR_BENCH_PAIRS, HR_BENCH_MAPS };
 
 /* The DMA-API entry a first map goes through (dma_api.c). */

@@ -15,7 +15,7 @@
 
 static const char * const hr_paths[] = { "device", "group", NULL };
 static const char * const hr_ctxs[] = { "thread", "spinlock", "timer", "both", NULL };
-static const char * const hr_bench_paths[] = { "attached", "first", "atomic", NULL };
+static const char * const hr_bench_paths[] = { "attached", "first", "atomic", "group", NULL };
 static const char * const hr_bench_ops[] = { "pair", "map", NULL };
 
 #define HR_ROUNDS(d)	{ "rounds", d, 1, 100000 }
@@ -133,7 +133,7 @@ static const struct hr_reset_hold hr_hold_sibling = { .party = HR_IN_RESET_SIBLI
 }
 
 static const struct hr_param hr_p_bench[] = {
-	HR_ROUNDS(5), HR_TIMEOUT, HR_THREADS(1), { "path", 0, 0, 2, hr_bench_paths },
+	HR_ROUNDS(5), HR_TIMEOUT, HR_THREADS(1), { "path", 0, 0, 3, hr_bench_paths },
 	{ "iters", 2000, 1, 1000000 }, { "op", 0, 0, 1, hr_bench_ops }, { }
 };
 

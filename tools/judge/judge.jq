@@ -252,7 +252,12 @@ def bench_failures($columns):
 	       ([1, 2, 4][] as $t | ["harness", "dma_map_benchmark"][] as $tool
 		| select([$rows[] | select(.kver == $kv and .variant == $v and (.mode | startswith("contention"))
 					and .tool == $tool and .threads == $t)] | length == 0)
-		| "\($kv) \($v) contention \($tool) threads=\($t): no numbers")),
+		| "\($kv) \($v) contention \($tool) threads=\($t): no numbers"),
+	       # the threads over two devices of one group
+	       ([2, 4][] as $t
+		| select([$rows[] | select(.kver == $kv and .variant == $v and (.mode | startswith("contention"))
+					and .tool == "harness" and .state == "group" and .threads == $t)] | length == 0)
+		| "\($kv) \($v) contention group threads=\($t): no numbers")),
 	  (.[] | select(.boots < .boots_asked or .reps < .reps_asked)
 	   | "\(.kernel) \(.variant) \(.state) \(.op) \(.tool) threads=\(.threads): \(.boots) of \(.boots_asked) boots, \(.reps) of \(.reps_asked) repetitions"),
 	  (.[] | select(.mode == "icount" and .tool == "harness" and (.spread_pct == null or .spread_pct > 0.5))

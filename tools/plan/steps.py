@@ -224,7 +224,9 @@ BENCH_SETS = {
     "off": ["1 attached pair", "1 attached map"],
     "deferred": ["1 attached pair", "1 attached map", "1 atomic pair", "1 atomic map",
                  "1 first map"],
-    "threads": ["1 attached pair", "2 attached pair", "4 attached pair"],
+    # and the threads over two devices of one group: its mutex contended
+    "threads": ["1 attached pair", "2 attached pair", "4 attached pair", "2 group pair",
+                "4 group pair"],
 }
 
 _BENCH_SETUP = """up || exit 1

@@ -281,6 +281,10 @@ TABLE = [
       sh("a listed core finding with our frames is a finding"),
       sh("the listed core finding is counted as a finding")),
     # --- judge.jq: make bench ---
+    M(JQ, 'and .tool == "harness" and .state == "group" and .threads == $t)] | length == 0)',
+      'and .tool == "harness" and .state == "group" and .threads == $t)] | length < 0)',
+      "a contention run over one group with no numbers passes",
+      sh("bench: a state or run of the plan with no numbers fails")),
     M(JQ, '.spread_pct > 0.5))', '.spread_pct > 5))', "an icount spread up to 5% passes",
       sh("bench: an icount row spread over 0.5% across boots fails")),
     M(JQ, 'select(.boots < .boots_asked or .reps < .reps_asked)', 'select(.reps < .reps_asked)',

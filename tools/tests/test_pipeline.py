@@ -142,7 +142,9 @@ def test_steps_say_what_they_ask():
     assert 'HR_ARGS="${HR_ARGS:-}$(planted_args)" up && scenario "blocked_dma"' in s
     assert "FI_ARGS=watch=intel_iommu_attach_device" in s
     s, asked = steps.bench(100, 2, "threads")
-    assert len(asked) == 3 * 3 and s.count("\ndb ") == 3 * 3
+    # 3 repetitions of 5 lines; dma_map_benchmark after the one-device pairs
+    assert len(asked) == 3 * 5 and s.count("\ndb ") == 3 * 3
+    assert sum("path=group" in a for a in asked) == 3 * 2
     # the sweeps open the kernel's fault filters first; nothing else does
     s, _ = steps.scenario("attach_fault_sweep max_n=9", {})
     assert 'up && knobs && fault_filters && scenario "attach_fault_sweep max_n=9"' in s
