@@ -7,9 +7,9 @@
  * off, as a NIC's transmit path maps; path=first the first map of a fresh
  * deferred device (the attach itself); path=group the attached maps of
  * the threads spread over two devices of one IOMMU group, the contention
- * on that group's mutex where a variant takes it on every map. op=pair times map+unmap pairs,
- * op=map the maps alone. Samples are ns per op: under QEMU's -icount
- * shift=0, guest instructions per op.
+ * on that group's mutex where a variant takes it on every map. op=pair
+ * times map+unmap pairs, op=map the maps alone. Samples are ns per op:
+ * under QEMU's -icount shift=0, guest instructions per op.
  */
 #include <linux/bottom_half.h>
 #include <linux/dma-mapping.h>
@@ -217,7 +217,7 @@ int hr_bench(struct hr_run *run)
 			run->nsamples--;
 			ret = hr_bench_attached(run, devs, ndev);
 		}
-		/* the sibling first: the group's domains count into its peer */
+		/* removed before the client whose group it joined */
 		fake_iommu_client_remove(devs[1]);
 		goto out;
 	}

@@ -7,7 +7,8 @@
  * open, and again after it, one party acts once: the driver's first map,
  * a DMA-ownership claim of the device with no driver bound (VFIO's open),
  * the bound driver's attach of an UNMANAGED domain, the undoing of what
- * was set up before the reset (VFIO's close, the driver's detach), or the
+ * was set up before the reset (a VFIO-style owner's close, the driver's
+ * detach), or the
  * first map and the reset of the other function in the device's group. A
  * nested case opens the reset twice, as a reset path that resets again
  * inside does, and acts between the two dones too. Each act is counted
@@ -33,7 +34,7 @@ struct hr_hold {
 	enum hr_in_reset party;
 	struct device *dev;		/* the device the reset is held on */
 	struct device *sibling;		/* HR_IN_RESET_SIBLING: the other function */
-	struct iommu_domain *unmanaged;	/* the driver's or iommufd's domain */
+	struct iommu_domain *unmanaged;	/* the driver's or the owner's domain */
 	struct iommu_domain *before;	/* the core's domain before the round */
 	struct hr_mapping m;
 };
@@ -45,9 +46,9 @@ static bool hr_hold_undoes(enum hr_in_reset party)
 }
 
 /*
- * What an undoing party undoes, set up before the reset opens: VFIO's
- * open (the claim, then iommufd's domain on the group), or the driver's
- * own UNMANAGED domain.
+ * What an undoing party undoes, set up before the reset opens: a VFIO-style
+ * owner's open (the DMA-ownership claim, then its UNMANAGED domain on the
+ * group), or the driver's own UNMANAGED domain.
  */
 static int hr_hold_setup(struct hr_hold *h)
 {
@@ -60,7 +61,7 @@ static int hr_hold_setup(struct hr_hold *h)
 		if (ret)
 			return ret;
 		group = iommu_group_get(h->dev);
-		ret = iommu_attach_group(h->unmanaged, group);
+		ret = group ? iommu_attach_group(h->unmanaged, group) : -ENODEV;
 		iommu_group_put(group);
 		if (ret)
 			iommu_device_release_dma_owner(h->dev);
@@ -75,7 +76,8 @@ static int hr_hold_setup(struct hr_hold *h)
 /*
  * The undo returns nothing: it is granted when the core now has the
  * device on the domain it had before the set-up, and refused (-EBUSY, as
- * the reset's fence answers) when the core kept the undone domain.
+ * the reset's fence answers) when the core kept the undone domain. (With
+ * no driver bound, the harness reads the group's domain as the owner.)
  */
 static int hr_hold_undo(struct hr_hold *h)
 {
@@ -83,7 +85,8 @@ static int hr_hold_undo(struct hr_hold *h)
 
 	if (h->party == HR_IN_RESET_RELEASE) {
 		group = iommu_group_get(h->dev);
-		iommu_detach_group(h->unmanaged, group);
+		if (group)
+			iommu_detach_group(h->unmanaged, group);
 		iommu_group_put(group);
 		iommu_device_release_dma_owner(h->dev);
 	} else {
@@ -93,23 +96,28 @@ static int hr_hold_undo(struct hr_hold *h)
 }
 
 /*
- * The other function's first map (deferred in a capture kernel: its own
- * attach), then its own reset, while the round's device is being reset:
- * a reset blocks one function, not its group.
+ * The other function's first map (deferred in a capture kernel: it must
+ * make its own attach), then its own reset, tried whatever the map got,
+ * while the round's device is being reset: a reset blocks one function,
+ * not its group.
  */
 static int hr_hold_sibling(struct hr_hold *h)
 {
-	int ret = hr_api_map(h->sibling, &h->m, false);
+	bool deferred = h->sibling->iommu->attach_deferred;
+	int map, ret;
 
-	if (ret) {
+	map = hr_api_map(h->sibling, &h->m, false);
+	if (map) {
 		h->run->maps_failed++;
-		return ret;
+	} else {
+		hr_api_unmap(h->sibling, &h->m);
+		if (deferred && h->sibling->iommu->attach_deferred)
+			h->run->error = "the sibling's first map left it deferred";
 	}
-	hr_api_unmap(h->sibling, &h->m);
 	ret = hr_reset_prepare(h->sibling);
 	if (!ret)
 		hr_reset_done(h->sibling);
-	return ret;
+	return map ?: ret;
 }
 
 /*
@@ -163,7 +171,7 @@ static void hr_hold_act_in_reset(struct hr_hold *h)
 	long attaches = hr_hold_attaches();
 	int ret = hr_hold_act(h, true);
 
-	/* only the sibling's own first map may attach while the reset is open */
+	/* only the sibling's own attaches (its first map, its done) may come */
 	h->run->attached_in_reset += hr_hold_attaches() - attaches;
 	if (ret == -EBUSY) {
 		h->run->refused_in_reset++;

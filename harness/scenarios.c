@@ -451,7 +451,7 @@ const struct hr_scenario hr_scenarios[] = {
 		      "a claim inside a reset inside a reset, and between the two dones",
 		      hr_hold_nested),
 	HR_RESET_HOLD("reset_hold_release",
-		      "VFIO's close (iommufd's domain detached, the claim released) in a reset",
+		      "an owner's close (its domain detached, its claim released) in a reset",
 		      hr_hold_release),
 	HR_RESET_HOLD("reset_hold_detach",
 		      "the driver detaches its UNMANAGED domain while a reset holds the device",

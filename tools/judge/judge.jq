@@ -132,7 +132,9 @@ def conditions_on: .detectors + .counts + {core_assertions: ([.reports[] | selec
 # planted must fail the expectations of the column named by against+VARIANT
 # (the released kernel's line for the same scenario), and every
 # failure+REGEX must match that failure or a report's title: the gate
-# itself catches the control, on the evidence the line names.
+# itself catches the control, on the evidence the line names. What the
+# run did not do (a hang, no KTAP, a knob not taken) is caught only where
+# a REGEX names it, and a count not reported is never evidence.
 def caught_failures($e; $r; $bad; $v; $expected):
 	($e.conds | split(",")) as $cs
 	| [$cs[] | select(startswith("against+")) | ltrimstr("against+")] as $against
@@ -141,12 +143,17 @@ def caught_failures($e; $r; $bad; $v; $expected):
 	  then error("tools/judge/expected: a caught line needs one against+VARIANT and failure+REGEX conditions: \($e.conds)")
 	  else ($expected[[$r.kver, $against[0], $r.scenario] | join("|")]) as $ref
 	  | if $ref == null then ["no expected line for \($r.kver) \($against[0]) \($r.scenario) to judge the control by"]
-	    else ($bad
+	    elif $ref.want == "as" or $ref.want == "caught"
+	    then error("tools/judge/expected: a control's line names a control's line: \($r.kver) \($against[0]) \($r.scenario)")
+	    else ([$bad[] | . as $b | select(any($res[]; . as $re | $b | test($re)) | not)]) as $unnamed
+	    | ($bad
 		  + (if ("|" + $ref.want + "|") | contains("|" + $v + "|") | not
 		     then ["got \($v), expected \($ref.want)"] else [] end)
-		  + cond_failures($ref.conds; $r | conditions_on; $r.reports; $r.ktap.reason)) as $caught
+		  + [cond_failures($ref.conds; $r | conditions_on; $r.reports; $r.ktap.reason)[]
+		     | select(test("not reported") | not)]) as $caught
 	    | ($caught + [$r.reports[] | "report: \(.title)"]) as $evidence
-	    | if ($caught | length) == 0 then ["not caught: judged by \($against[0])'s line the cell passes"]
+	    | if ($unnamed | length) > 0 then ["not caught: the run did not do what it claims: \($unnamed | join("; "))"]
+	      elif ($caught | length) == 0 then ["not caught: judged by \($against[0])'s line the cell passes"]
 	      else [$res[] | . as $re | select(any($evidence[]; test($re)) | not)
 		    | "caught, but nothing matches \($re): \($caught | join("; "))"]
 	      end
@@ -182,6 +189,9 @@ def judge($cells; $records; $expected; $findings; $run_id):
 			 // error("tools/judge/expected: an as line needs one against+VARIANT: \($e.conds)")) as $a
 			| ($expected[[$r.kver, $a.v, $r.scenario] | join("|")]
 			   // {want: "no-line", conds: "-", why: "no expected line for \($r.kver) \($a.v) \($r.scenario)"})
+			| if .want == "as" or .want == "caught"
+			  then error("tools/judge/expected: a control's line names a control's line: \($r.kver) \($a.v) \($r.scenario)")
+			  else . end
 		   else $e end) as $e
 		| (if $c.judge != "stress" then
 			if $e == null then ["no expected line (\($c.judge) run) for \($r.kver) \($vname) \($r.scenario)"]

@@ -26,7 +26,8 @@ def cell_text(r: dict) -> str:
         s = str(r.get("verdict"))
         # a control passes by failing the line it names (judge.jq, caught)
         if r.get("expected") == "caught":
-            against = (r.get("conds") or "").split(",")[0].replace("against+", "")
+            against = next((c[len("against+"):] for c in (r.get("conds") or "").split(",")
+                            if c.startswith("against+")), "?")
             s += " (caught by %s's line)" % against
     else:
         s = "**%s** (want %s)" % (r.get("verdict"), r.get("expected") or "a pass")

@@ -354,6 +354,26 @@ CASES = [
          REF + "\n6.12 ctl probe_first_map caught against+vanilla,"
          "failure+^report:.WARNING.in.iommu_group_mutex_assert$,failure+ran.3.of.20 ctl",
          variant="ctl", verdicts=("error",)),
+    Case("a control whose guest hung is not caught, its reference line failed or not",
+         (Block("probe_first_map", (det("unlocked_attach", 3),)),),
+         REF + "\n6.12 ctl probe_first_map caught against+vanilla,failure+^unlocked_attach=0.fails ctl",
+         variant="ctl", vmerr="guest hung: killed after 300s; console log x",
+         want=("not caught: the run did not do what it claims: guest hang",)),
+    Case("a control's count not reported is no evidence",
+         (Block("probe_first_map", (drop("# count deferred_attach:"),)),),
+         "6.12 vanilla probe_first_map clean deferred_attach>0 legal: a reference on a count\n"
+         "6.12 ctl probe_first_map caught against+vanilla,failure+^deferred_attach>0.fails ctl",
+         variant="ctl", want=("not caught: judged by vanilla's line the cell passes",)),
+    Case("a control's line naming a control's line stops the judge, named",
+         (Block("probe_first_map"),),
+         "6.12 other probe_first_map as against+vanilla ctl\n"
+         "6.12 ctl probe_first_map caught against+other,failure+x ctl", variant="ctl",
+         error="a control's line names a control's line: 6.12 other probe_first_map"),
+    Case("an as line naming a control's line stops the judge, named",
+         (Block("probe_first_map"),),
+         "6.12 other probe_first_map caught against+vanilla,failure+x ctl\n"
+         "6.12 ctl probe_first_map as against+other ctl", variant="ctl",
+         error="a control's line names a control's line: 6.12 other probe_first_map"),
     Case("a control with no line to be judged by fails",
          (Block("probe_first_map", (det("unlocked_attach", 3),)),),
          "6.12 ctl probe_first_map caught against+seed-v3,failure+unlocked ctl", variant="ctl",
