@@ -40,11 +40,12 @@ jq -r '
 		 | join(" | ")) + " |"),
 	   "",
 	   "## \($k[0].kernel) (contention, ns per op)", "",
-	   "| threads | " + ([$k[] | select(.mode | startswith("contention")) | .variant] | unique | sort_by(if . == "vanilla" then "" else . end) | join(" | ")) + " |",
+	   "| threads (devices) | " + ([$k[] | select(.mode | startswith("contention")) | .variant] | unique | sort_by(if . == "vanilla" then "" else . end) | join(" | ")) + " |",
 	   "|---|" + ([$k[] | select(.mode | startswith("contention")) | .variant] | unique | map("---|") | join("")),
-	   ([$k[] | select((.mode | startswith("contention")) and .tool == "harness")] | group_by(.threads)[] | . as $r
+	   # one device, then the threads over two devices of one group (path=group)
+	   ([$k[] | select((.mode | startswith("contention")) and .tool == "harness")] | group_by([.state, .threads])[] | . as $r
 	    | ([$k[] | select(.mode | startswith("contention")) | .variant] | unique | sort_by(if . == "vanilla" then "" else . end)) as $vs
-	    | "| \($r[0].threads) | " + ([$vs[] as $v | ($r[] | select(.variant == $v)) // null
+	    | "| \($r[0].threads) (\(if $r[0].state == "group" then "two of one group" else "one" end)) | " + ([$vs[] as $v | ($r[] | select(.variant == $v)) // null
 		  | if . == null then "-" else "\(val | num) ±\(.spread_pct | pct)%" end] | join(" | ")) + " |"),
 	   "")
 ' "$out/bench.json" >"$out/bench.md"
