@@ -202,7 +202,7 @@ int hr_bench(struct hr_run *run)
 	ret = hr_bench_first(run, devs[0]);
 	if (ret || path == HR_BENCH_FIRST)
 		goto out;
-	/* The untimed first map did the deferred attach. */
+	/* The untimed first map did the deferred attach (the sibling's too). */
 	run->nsamples--;
 	if (path == HR_BENCH_GROUP) {
 		devs[1] = hr_client_add_sibling(run, devs[0]);
@@ -211,17 +211,16 @@ int hr_bench(struct hr_run *run)
 			ret = PTR_ERR(devs[1]);
 			goto out;
 		}
-		ndev = 2;
-		ret = hr_bench_first(run, devs[1]);
-		if (!ret) {
-			run->nsamples--;
-			ret = hr_bench_attached(run, devs, ndev);
-		}
-		/* removed before the client whose group it joined */
-		fake_iommu_client_remove(devs[1]);
-		goto out;
+		ret = hr_bench_first(run, devs[ndev++]);
+		if (ret)
+			goto out_sibling;
+		run->nsamples--;
 	}
 	ret = hr_bench_attached(run, devs, ndev);
+out_sibling:
+	/* removed before the client whose group it joined */
+	if (ndev > 1)
+		fake_iommu_client_remove(devs[1]);
 out:
 	fake_iommu_client_remove(devs[0]);
 	return ret;

@@ -128,6 +128,13 @@ def cond_failures($conds; $dets; $reports; $reason):
 # core_assertions (reports of the core's own lock assertion).
 def conditions_on: .detectors + .counts + {core_assertions: ([.reports[] | select(assertion)] | length)};
 
+# How record $r with verdict $v fails expected line $l: its verdict, then
+# its conditions.
+def line_failures($l; $r; $v):
+	(if ("|" + $l.want + "|") | contains("|" + $v + "|") | not
+	 then ["got \($v), expected \($l.want) because \($l.why)"] else [] end)
+	+ cond_failures($l.conds; $r | conditions_on; $r.reports; $r.ktap.reason);
+
 # A control's line, want "caught": a kernel with a fix reverted or a bug
 # planted must fail the expectations of the column named by against+VARIANT
 # (the released kernel's line for the same scenario), and every
@@ -146,11 +153,7 @@ def caught_failures($e; $r; $bad; $v; $expected):
 	    elif $ref.want == "as" or $ref.want == "caught"
 	    then error("tools/judge/expected: a control's line names a control's line: \($r.kver) \($against[0]) \($r.scenario)")
 	    else ([$bad[] | . as $b | select(any($res[]; . as $re | $b | test($re)) | not)]) as $unnamed
-	    | ($bad
-		  + (if ("|" + $ref.want + "|") | contains("|" + $v + "|") | not
-		     then ["got \($v), expected \($ref.want)"] else [] end)
-		  + [cond_failures($ref.conds; $r | conditions_on; $r.reports; $r.ktap.reason)[]
-		     | select(test("not reported") | not)]) as $caught
+	    | ($bad + [line_failures($ref; $r; $v)[] | select(test("not reported") | not)]) as $caught
 	    | ($caught + [$r.reports[] | "report: \(.title)"]) as $evidence
 	    | if ($unnamed | length) > 0 then ["not caught: the run did not do what it claims: \($unnamed | join("; "))"]
 	      elif ($caught | length) == 0 then ["not caught: judged by \($against[0])'s line the cell passes"]
@@ -196,10 +199,7 @@ def judge($cells; $records; $expected; $findings; $run_id):
 		| (if $c.judge != "stress" then
 			if $e == null then ["no expected line (\($c.judge) run) for \($r.kver) \($vname) \($r.scenario)"]
 			elif $e.want == "caught" then caught_failures($e; $r; $bad; $v; $expected)
-			else
-				(if ("|" + $e.want + "|") | contains("|" + $v + "|") | not
-				 then ["got \($v), expected \($e.want) because \($e.why)"] else [] end)
-				+ cond_failures($e.conds; $r | conditions_on; $r.reports; $r.ktap.reason)
+			else line_failures($e; $r; $v)
 			end
 		   else
 			[$r.reports[] | select((.ours_title or .ours_stack) and (known($findings) | not))
